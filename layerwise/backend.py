@@ -1,0 +1,194 @@
+"""Backend helpers: float type, device policy, seeding, tensor conversion, names.
+
+layerwise computes with PyTorch. This module holds the few process-wide
+settings that Keras keeps in ``keras.backend`` / ``keras.config``:
+
+>>> import layerwise as keras
+>>> keras.backend.floatx()
+'float32'
+>>> keras.backend.set_device("cpu")      # or "cuda", "cuda:1", or None for automatic
+>>> keras.backend.device()
+device(type='cpu')
+
+Device policy: by default layerwise computes on the CPU. Setting the
+environment variable ``LAYERWISE_DEVICE`` (``cpu``, ``cuda``, ``cuda:1``,
+``auto``) or calling :func:`set_device` changes where new layers put their
+weights and where ``fit`` puts the data; ``auto`` takes CUDA when
+``torch.cuda.is_available()``.
+"""
+
+import collections
+import os
+import random
+import re
+
+import numpy as np
+import torch
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_device = None
+_name_counts = collections.defaultdict(int)
+
+_TORCH_DTYPES = {
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "uint8": torch.uint8,
+    "int8": torch.int8,
+    "int16": torch.int16,
+    "int32": torch.int32,
+    "int64": torch.int64,
+    "bool": torch.bool,
+}
+_DTYPE_NAMES = {v: k for k, v in _TORCH_DTYPES.items()}
+
+
+def floatx():
+    """The default float type name of new weights and inputs (``'float32'``)."""
+    return _FLOATX
+
+
+def set_floatx(value):
+    """Set the default float type: ``'float16'``, ``'bfloat16'``, ``'float32'`` or ``'float64'``."""
+    global _FLOATX
+    if value not in ("float16", "bfloat16", "float32", "float64"):
+        raise ValueError(
+            f"Unknown floatx {value!r}; expected one of 'float16', 'bfloat16', 'float32', 'float64'."
+        )
+    _FLOATX = value
+
+
+def epsilon():
+    """The fuzz factor Keras adds to avoid division by zero (1e-7)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    """Set the fuzz factor returned by :func:`epsilon`."""
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    """``'channels_last'`` (Keras's default) or ``'channels_first'``."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    """Set the default image layout used by convolution and pooling layers."""
+    global _IMAGE_DATA_FORMAT
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(
+            f"Unknown data_format {data_format!r}; expected 'channels_last' or 'channels_first'."
+        )
+    _IMAGE_DATA_FORMAT = data_format
+
+
+def standardize_dtype(dtype):
+    """Return the Keras name (``'float32'``, ``'int64'``, ...) of a dtype given in any spelling."""
+    if dtype is None:
+        return floatx()
+    if isinstance(dtype, torch.dtype):
+        return _DTYPE_NAMES[dtype]
+    if isinstance(dtype, dict):  # a serialized DTypePolicy
+        return standardize_dtype(dtype.get("config", {}).get("name"))
+    name = getattr(dtype, "name", dtype)
+    if not isinstance(name, str):
+        name = np.dtype(dtype).name
+    if name in ("float", "double"):
+        name = {"float": "float32", "double": "float64"}[name]
+    if name.startswith("mixed_"):
+        name = "float32"
+    if name not in _TORCH_DTYPES:
+        raise ValueError(
+            f"Unknown dtype {dtype!r}; expected one of {sorted(_TORCH_DTYPES)}."
+        )
+    return name
+
+
+def torch_dtype(dtype):
+    """The ``torch.dtype`` for a dtype given in any spelling (None means floatx)."""
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    return _TORCH_DTYPES[standardize_dtype(dtype)]
+
+
+def _device_from_setting(setting):
+    if setting is None or setting == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(setting)
+
+
+def device():
+    """The ``torch.device`` on which new weights are created and data is placed."""
+    global _device
+    if _device is None:
+        _device = _device_from_setting(os.environ.get("LAYERWISE_DEVICE", "cpu"))
+    return _device
+
+
+def set_device(name):
+    """Choose the compute device: ``'cpu'``, ``'cuda'``, ``'cuda:N'``, or ``None``/``'auto'``."""
+    global _device
+    _device = _device_from_setting(name)
+
+
+def convert_to_tensor(x, dtype=None):
+    """Turn numpy arrays, lists, scalars and tensors into a torch tensor on :func:`device`.
+
+    Float64 numpy data becomes float32 (floatx), as Keras does for inputs;
+    integer and boolean data keep their dtype.
+    """
+    if isinstance(x, torch.Tensor):
+        if dtype is not None:
+            x = x.to(torch_dtype(dtype))
+        return x
+    if not isinstance(x, np.ndarray):
+        x = np.asarray(x)
+    if dtype is None:
+        if x.dtype.kind == "f" or x.dtype.kind == "O":
+            dtype = floatx()
+        elif x.dtype.kind in "iub":
+            dtype = x.dtype.name
+        else:
+            raise TypeError(
+                f"Cannot convert an array of dtype {x.dtype} to a tensor; "
+                "expected numbers (convert strings to numbers first)."
+            )
+    return torch.as_tensor(x, dtype=torch_dtype(dtype), device=device())
+
+
+def convert_to_numpy(x):
+    """A numpy copy of a tensor (detached, on the CPU); other values go through ``np.asarray``."""
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().numpy()
+    return np.asarray(x)
+
+
+def set_random_seed(seed):
+    """Seed Python's, numpy's and torch's generators so initialisation and dropout repeat."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def to_snake_case(name):
+    """``'BatchNormalization'`` -> ``'batch_normalization'``, ``'Conv2D'`` -> ``'conv2d'``, as Keras names layers."""
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+    return name
+
+
+def unique_name(base):
+    """``'dense'``, then ``'dense_1'``, ``'dense_2'``, ... within this session."""
+    count = _name_counts[base]
+    _name_counts[base] += 1
+    return base if count == 0 else f"{base}_{count}"
+
+
+def clear_session():
+    """Forget generated layer names, so the next Dense is called ``'dense'`` again."""
+    _name_counts.clear()
