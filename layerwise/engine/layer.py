@@ -77,7 +77,8 @@ class Variable(torch.nn.Parameter):
         return self
 
     def numpy(self):
-        return self.detach().cpu().numpy()
+        """A numpy copy of the values (a copy: later training does not change it)."""
+        return self.detach().cpu().numpy().copy()
 
     def assign(self, value):
         """Overwrite the values in place (shape must match)."""

@@ -220,3 +220,12 @@ def test_deepcopy_keeps_variables_and_names():
     assert clone.kernel.path == "dense/kernel"
     assert clone.kernel is not layer.kernel
     np.testing.assert_array_equal(clone.get_weights()[0], layer.get_weights()[0])
+
+
+def test_get_weights_returns_copies_that_training_does_not_change():
+    layer = layers.Dense(2)
+    layer.build((None, 3))
+    saved = layer.get_weights()
+    with torch.no_grad():
+        layer.kernel.add_(1.0)
+    assert not np.array_equal(saved[0], layer.get_weights()[0])
