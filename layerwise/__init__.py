@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from layerwise import backend, saving, utils
 from layerwise import activations, constraints, initializers, regularizers
 from layerwise import layers, models, nn
+from layerwise import callbacks, datasets, losses, metrics, optimizers
 from layerwise.engine.input_layer import Input, InputLayer
 from layerwise.engine.layer import Layer, Variable
 from layerwise.engine.symbolic import KerasTensor
@@ -21,6 +22,6 @@ from layerwise.models import Functional, Model, Sequential
 
 __all__ = [
     "Functional", "Input", "InputLayer", "KerasTensor", "Layer", "Model", "Sequential", "Variable",
-    "activations", "backend", "constraints", "initializers", "layers", "models", "nn",
-    "regularizers", "saving", "utils",
+    "activations", "backend", "callbacks", "constraints", "datasets", "initializers", "layers",
+    "losses", "metrics", "models", "nn", "optimizers", "regularizers", "saving", "utils",
 ]

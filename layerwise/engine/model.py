@@ -11,11 +11,12 @@ from layerwise import backend
 from layerwise.engine import nest
 from layerwise.engine.layer import Layer
 from layerwise.engine.summary import print_summary
+from layerwise.engine.trainer import Trainer
 from layerwise.saving.registry import builtin
 
 
 @builtin("models", keras_module="keras")
-class Model(Layer):
+class Model(Trainer, Layer):
     """A group of layers with training and inference features.
 
     Two ways to make one, as in Keras:
@@ -59,6 +60,7 @@ class Model(Layer):
                 "use layerwise.Model(inputs, outputs)."
             )
         super().__init__(**kwargs)
+        self._init_trainer()
 
     def _maybe_build(self, input_shapes):
         if type(self).build is Model.build and not self.built:

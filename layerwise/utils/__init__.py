@@ -1,5 +1,7 @@
 """Utilities shaped like ``keras.utils``."""
 
 from layerwise.backend import set_random_seed
+from layerwise.callbacks.progbar import Progbar
+from layerwise.utils.numerical import normalize, to_categorical
 
-__all__ = ["set_random_seed"]
+__all__ = ["Progbar", "normalize", "set_random_seed", "to_categorical"]

@@ -1,0 +1,3 @@
+"""Data sets, shaped like ``keras.datasets``, plus the weather lesson's data that ships with layerwise."""
+
+from layerwise.datasets import weather_prediction
