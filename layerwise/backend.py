@@ -158,6 +158,8 @@ def convert_to_tensor(x, dtype=None):
                 f"Cannot convert an array of dtype {x.dtype} to a tensor; "
                 "expected numbers (convert strings to numbers first)."
             )
+    if not x.flags.writeable:  # e.g. pandas' to_numpy(); torch warns about sharing read-only memory
+        x = x.copy()
     return torch.as_tensor(x, dtype=torch_dtype(dtype), device=device())
 
 
