@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from layerwise import backend
+from layerwise.losses import squeeze_or_expand_to_same_rank
 from layerwise.saving import registry
 
 _CATEGORY = "metrics"
@@ -79,25 +80,6 @@ def _as_tensor(x, dtype=None, device=None):
 def _keras_mask(x):
     """The boolean mask a masking layer attached to ``x`` (``_keras_mask``), or None."""
     return getattr(x, "_keras_mask", None)
-
-
-def squeeze_or_expand_to_same_rank(x1, x2, expand_rank_1=True):
-    """Squeeze or expand the last axis when the ranks differ by exactly one, as Keras does."""
-    x1_rank = x1.ndim
-    x2_rank = x2.ndim
-    if x1_rank == x2_rank:
-        return x1, x2
-    if x1_rank == x2_rank + 1 and x1.shape[-1] == 1:
-        if x2_rank == 1 and expand_rank_1:
-            x2 = x2.unsqueeze(-1)
-        else:
-            x1 = x1.squeeze(-1)
-    if x2_rank == x1_rank + 1 and x2.shape[-1] == 1:
-        if x1_rank == 1 and expand_rank_1:
-            x1 = x1.unsqueeze(-1)
-        else:
-            x2 = x2.squeeze(-1)
-    return x1, x2
 
 
 def _apply_mask(sample_weight, mask, dtype):
