@@ -1,0 +1,63 @@
+"""Writing files so that a crash or a kill never leaves a truncated one.
+
+Every file layerwise writes (models, weights, checkpoints, backups,
+downloads) is written under a temporary name in the same directory and then
+renamed over the target. A rename within one directory is atomic on POSIX
+and on Windows (``os.replace``), so readers see either the old file or the
+complete new one.
+
+Example:
+
+>>> with atomic_write("model.keras") as temporary_path:
+...     write_the_zip(temporary_path)
+"""
+
+import contextlib
+import os
+import shutil
+import tempfile
+
+
+@contextlib.contextmanager
+def atomic_write(path, directory=False):
+    """Yield a temporary path beside ``path``; on success rename it to ``path``.
+
+    With ``directory=True`` the temporary path is an empty directory that
+    replaces ``path`` (an existing directory at ``path`` is removed only after
+    the new one is complete). On an exception the temporary file or directory
+    is removed and ``path`` is left as it was.
+    """
+    path = os.fspath(path)
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    prefix = "." + os.path.basename(path) + "."
+    if directory:
+        temporary = tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=parent)
+    else:
+        handle, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=parent)
+        os.close(handle)
+    try:
+        yield temporary
+        if not directory:
+            _flush_to_disk(temporary)
+        if directory and os.path.isdir(path):
+            # Two renames: a directory cannot be replaced in one step. The old
+            # one moves aside first, so a kill in between leaves both complete.
+            old = tempfile.mkdtemp(prefix=prefix, suffix=".old", dir=parent)
+            os.rmdir(old)
+            os.replace(path, old)
+            os.replace(temporary, path)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(temporary, path)
+    except BaseException:
+        if os.path.isdir(temporary):
+            shutil.rmtree(temporary, ignore_errors=True)
+        elif os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def _flush_to_disk(path):
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())

@@ -1,0 +1,110 @@
+"""Checks that make reading an untrusted model file safe.
+
+A model file may come from anyone. Reading one must never run code, import
+a module, follow a link to another file, or allocate memory the file merely
+*claims* to need. HDF5 can do all of the risky things on its own: external
+links point into other files, soft links can loop, datasets can keep their
+bytes in external raw files or be virtual views over other files. These
+checks refuse such files before a single value is read; the loaders call
+them, and a refused file raises :class:`UnsafeFileError` (a ``ValueError``)
+saying what was refused and why.
+
+Example:
+
+>>> with open_hdf5("model.weights.h5") as h5:
+...     kernel = read_dataset(h5["layers/dense/vars/0"], expected_shape=(4, 2),
+...                           where="layer 'dense' variable 0")
+"""
+
+import contextlib
+import os
+
+import h5py
+import numpy as np
+
+# No single weight in a course model comes near this; a file that declares
+# more is refused before anything is allocated.
+MAX_VARIABLE_BYTES = 4 * 1024**3
+
+
+class UnsafeFileError(ValueError):
+    """A model or weights file was refused because reading it could be unsafe or it is corrupt."""
+
+
+@contextlib.contextmanager
+def open_hdf5(path):
+    """Open ``path`` read-only after checking every link and dataset in it.
+
+    Refuses (with :class:`UnsafeFileError`) a file that is not HDF5 or is
+    truncated, external links, soft links, datasets stored in external raw
+    files, and virtual datasets.
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"No file at '{path}'.")
+    if not h5py.is_hdf5(path):
+        raise UnsafeFileError(f"'{path}' is not an HDF5 file, or it is truncated or corrupt.")
+    try:
+        h5 = h5py.File(path, "r")
+    except OSError as error:
+        raise UnsafeFileError(f"'{path}' cannot be read as HDF5 (truncated or corrupt?): {error}") from None
+    try:
+        check_hdf5_tree(h5, path)
+        yield h5
+    finally:
+        h5.close()
+
+
+def check_hdf5_tree(h5, path):
+    """Walk every link under ``h5`` and refuse links out of the file and indirect storage."""
+
+    def refusal(name, link):
+        # Returning a message stops h5py's walk; raising inside its callback does not work cleanly.
+        if isinstance(link, h5py.ExternalLink):
+            return (f"'{name}' is an HDF5 external link to '{link.filename}'; "
+                    "a model file may not point at other files.")
+        if isinstance(link, h5py.SoftLink):
+            return (f"'{name}' is an HDF5 soft link to '{link.path}'; "
+                    "model files written by Keras or layerwise contain none.")
+        item = h5.get(name)
+        if isinstance(item, h5py.Dataset):
+            if item.external:
+                return f"dataset '{name}' keeps its data in external files; a model file must hold its own data."
+            if item.is_virtual:
+                return f"dataset '{name}' is a virtual dataset that maps other files."
+        return None
+
+    try:
+        reason = h5.visititems_links(refusal)
+    except (OSError, RuntimeError, KeyError) as error:
+        raise UnsafeFileError(f"'{path}' is corrupt or truncated: {error}") from None
+    if reason:
+        raise UnsafeFileError(f"Refused '{path}': {reason}")
+
+
+def read_dataset(dataset, expected_shape=None, where="a variable"):
+    """Read a numeric HDF5 dataset, checking its declared shape, dtype and size first.
+
+    ``expected_shape`` (when given) must equal the dataset's shape; ``where``
+    names the variable in error messages.
+    """
+    shape = tuple(dataset.shape)
+    dtype = dataset.dtype
+    if dtype.kind not in "biuf":
+        raise UnsafeFileError(
+            f"Refused {where}: its data type is {dtype}, not a number type; model weights are numbers."
+        )
+    if expected_shape is not None and shape != tuple(expected_shape):
+        raise UnsafeFileError(
+            f"Refused {where}: the file declares shape {shape}, the model expects {tuple(expected_shape)}."
+        )
+    declared_bytes = int(np.prod(shape, dtype=np.float64) * dtype.itemsize)
+    if declared_bytes > MAX_VARIABLE_BYTES:
+        raise UnsafeFileError(
+            f"Refused {where}: the file declares shape {shape} ({declared_bytes:,} bytes), more than "
+            f"the {MAX_VARIABLE_BYTES:,} bytes a weight may take."
+        )
+    try:
+        return dataset[()]
+    except OSError as error:
+        raise UnsafeFileError(f"Cannot read {where} (truncated or corrupt file?): {error}") from None
