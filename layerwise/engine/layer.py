@@ -23,7 +23,7 @@ import threading
 import numpy as np
 import torch
 
-from layerwise import backend, constraints, initializers, regularizers
+from layerwise import backend, constraints, dtype_policies, initializers, regularizers
 from layerwise.engine import nest
 from layerwise.engine.symbolic import KerasTensor, Node, is_symbolic
 
@@ -162,9 +162,15 @@ def _shape_of(x):
 def _convert_inputs(structure):
     return nest.map_structure(
         lambda leaf: leaf if isinstance(leaf, torch.Tensor) or leaf is None or isinstance(leaf, (bool, str))
-        else backend.convert_to_tensor(leaf),
+        or _is_text_array(leaf) else backend.convert_to_tensor(leaf),
         structure,
     )
+
+
+def _is_text_array(leaf):
+    # Text stays a numpy array: the string preprocessing layers (TextVectorization, ...) turn it into ids.
+    return isinstance(leaf, np.ndarray) and (leaf.dtype.kind in "US" or leaf.dtype.kind == "O" and leaf.size > 0
+                                             and isinstance(leaf.reshape(-1)[0], (str, bytes)))
 
 
 _LEGACY_INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")
@@ -213,7 +219,11 @@ class Layer(torch.nn.Module):
         self.training = False
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self._dtype = backend.standardize_dtype(dtype)
+        self._dtype_policy = dtype_policies.get(dtype)
+        self._dtype = self._dtype_policy.variable_dtype
+        # A mixed policy runs call() under torch.autocast in this dtype; None for plain policies.
+        self._autocast_dtype = backend.torch_dtype(self._dtype_policy.compute_dtype) \
+            if self._dtype_policy.is_mixed else None
         self.autocast = autocast
         self.built = False
         self.supports_masking = False
@@ -267,16 +277,18 @@ class Layer(torch.nn.Module):
 
     @property
     def compute_dtype(self):
-        return self._dtype
+        """The dtype of the layer's computations: ``'float16'`` under ``mixed_float16``."""
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self):
+        """The dtype of the layer's weights (float32 under a mixed policy)."""
         return self._dtype
 
     @property
     def dtype_policy(self):
-        return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": self._dtype},
-                "registered_name": None}
+        """The layer's :class:`~layerwise.dtype_policies.DTypePolicy`."""
+        return self._dtype_policy
 
     # ------------------------------------------------------------------ weights
 
@@ -555,10 +567,14 @@ class Layer(torch.nn.Module):
 
         outer = getattr(_call_context, "training", None)
         _call_context.training = training
+        outer_autocast = getattr(_call_context, "autocast", None)
         try:
             if self._activity_losses:
                 self._activity_losses = []
-            outputs = super().__call__(*args, **kwargs)
+            if self._autocast_dtype is outer_autocast:
+                outputs = super().__call__(*args, **kwargs)
+            else:  # entering (or, for a float32 layer, leaving) a mixed-precision region
+                outputs = self._call_in_precision(args, kwargs, outer_autocast)
         finally:
             _call_context.training = outer
 
@@ -572,6 +588,20 @@ class Layer(torch.nn.Module):
                 for output, leaf_mask in _pair_masks(outputs, output_mask):
                     output._keras_mask = leaf_mask
         return outputs
+
+    def _call_in_precision(self, args, kwargs, outer_autocast):
+        """Run ``call`` in this layer's compute dtype, as Keras casts a layer's inputs to it."""
+        compute = backend.torch_dtype(self.compute_dtype)
+        if self.autocast:
+            args = (nest.map_structure(lambda t: _cast_float(t, compute), args[0]),) + args[1:]
+        device_type = next((t.device.type for t in nest.flatten(args[0]) if isinstance(t, torch.Tensor)), "cpu")
+        _call_context.autocast = self._autocast_dtype
+        try:
+            with torch.autocast(device_type, dtype=self._autocast_dtype or compute,
+                                enabled=self._autocast_dtype is not None):
+                return super().__call__(*args, **kwargs)
+        finally:
+            _call_context.autocast = outer_autocast
 
     def _symbolic_call(self, *args, **kwargs):
         inputs = args[0]
@@ -676,7 +706,8 @@ class Layer(torch.nn.Module):
 
     def get_config(self):
         """The constructor arguments, as Keras writes them (subclasses add theirs)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self.dtype_policy)}
         if self._batch_input_shape is not None and not self.built:
             config["batch_input_shape"] = self._batch_input_shape
         return config
@@ -711,6 +742,16 @@ def _marks_built(build):
 
 def _is_shape(value):
     return isinstance(value, tuple) and all(d is None or isinstance(d, int) for d in value)
+
+
+def _cast_float(tensor, dtype):
+    if isinstance(tensor, torch.Tensor) and tensor.is_floating_point() and tensor.dtype != dtype:
+        cast = tensor.to(dtype)
+        mask = getattr(tensor, "_keras_mask", None)
+        if mask is not None:
+            cast._keras_mask = mask
+        return cast
+    return tensor
 
 
 def _symbolic_tensors(shapes, dtype):

@@ -7,7 +7,7 @@ layers are the layers assigned as attributes, exactly as in Keras.
 
 import torch
 
-from layerwise import backend
+from layerwise import backend, dtype_policies
 from layerwise.engine import nest
 from layerwise.engine.layer import Layer
 from layerwise.engine.summary import print_summary
@@ -128,7 +128,8 @@ class Model(Trainer, Layer):
                       layer_range=layer_range)
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy}
+        return {"name": self.name, "trainable": self.trainable,
+                "dtype": dtype_policies.serialize(self.dtype_policy)}
 
 
 def _as_shape_structure(shape):

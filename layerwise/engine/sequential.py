@@ -2,6 +2,7 @@
 
 import torch
 
+from layerwise import dtype_policies
 from layerwise.engine.input_layer import InputLayer
 from layerwise.engine.layer import Layer
 from layerwise.engine.model import Model
@@ -170,7 +171,7 @@ class Sequential(Model):
             if build_config is not None:
                 entry["build_config"] = build_config
             layers.append(entry)
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype_policy,
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype_policies.serialize(self.dtype_policy),
                   "layers": layers}
         if self._input_layer is not None:
             config["build_input_shape"] = self._input_layer.batch_shape

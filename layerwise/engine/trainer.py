@@ -79,6 +79,10 @@ class Trainer:
         >>> model.compile(optimizer="adam", loss="mean_squared_error", metrics=["mae"])
         """
         self.optimizer = optimizers_module.get(optimizer)
+        if self.dtype_policy.name == "mixed_float16" and \
+                not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer):
+            # As Keras: float16 gradients underflow without loss scaling.
+            self.optimizer = optimizers_module.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self.loss = loss
         if isinstance(steps_per_execution, bool) or int(steps_per_execution) < 1:
             raise ValueError(f"steps_per_execution must be a positive integer, got {steps_per_execution!r}.")
@@ -205,11 +209,14 @@ class Trainer:
             # Forward and backward are compiled (AOTAutograd); the fused optimizer update stays eager.
             forward = torch.compile(forward)
 
+        scales_loss = isinstance(optimizer, optimizers_module.LossScaleOptimizer) or \
+            optimizer.loss_scale_factor is not None
+
         def step(x, y, sample_weight):
             total, parts, y_pred = forward(x, y, sample_weight)
             for param in params:
                 param.grad = None
-            total.backward()
+            (optimizer.scale_loss(total) if scales_loss else total).backward()
             optimizer.apply([param.grad for param in params], params)
             with torch.no_grad():
                 loss_tracker.update_state(total.detach(), sample_weight=_batch_size_of(x))

@@ -19,6 +19,7 @@ from layerwise.optimizers.adagrad import Adagrad
 from layerwise.optimizers.adam import Adam, AdamW
 from layerwise.optimizers.adamax import Adamax
 from layerwise.optimizers.ftrl import Ftrl
+from layerwise.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from layerwise.optimizers.nadam import Nadam
 from layerwise.optimizers.optimizer import Optimizer
 from layerwise.optimizers.rmsprop import RMSprop
@@ -36,6 +37,7 @@ __all__ = [
     "AdamW",
     "Adamax",
     "Ftrl",
+    "LossScaleOptimizer",
     "Nadam",
     "Optimizer",
     "RMSprop",

@@ -197,7 +197,7 @@ def test_layer_is_a_torch_module():
 def test_custom_layer_config_round_trip():
     layer = Scale(name="scale", trainable=False)
     config = layer.get_config()
-    assert config == {"name": "scale", "trainable": False, "dtype": layer.dtype_policy}
+    assert config == {"name": "scale", "trainable": False, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}}
     assert Scale.from_config(config).get_config() == config
 
 
