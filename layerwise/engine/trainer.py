@@ -219,10 +219,11 @@ class Trainer:
             (optimizer.scale_loss(total) if scales_loss else total).backward()
             optimizer.apply([param.grad for param in params], params)
             with torch.no_grad():
-                loss_tracker.update_state(total.detach(), sample_weight=_batch_size_of(x))
+                batch_size = _batch_size_of(x)
+                loss_tracker.add_batch_mean(total, batch_size)
                 if parts:
                     for tracker, part in zip(output_trackers, parts):
-                        tracker.update_state(part.detach(), sample_weight=_batch_size_of(x))
+                        tracker.add_batch_mean(part, batch_size)
                 compiled_metrics.update(y, nest.map_structure(torch.Tensor.detach, y_pred), sample_weight)
 
         return step
@@ -239,10 +240,11 @@ class Trainer:
         y_pred = self(x, training=False)
         loss, parts = self._compiled_loss(y, y_pred, sample_weight)
         total = loss + sum(self.losses) if self.losses else loss
-        self._loss_tracker.update_state(total, sample_weight=_batch_size_of(x))
+        batch_size = _batch_size_of(x)
+        self._loss_tracker.add_batch_mean(total, batch_size)
         if parts:
             for tracker, part in zip(self._output_loss_trackers, parts):
-                tracker.update_state(part, sample_weight=_batch_size_of(x))
+                tracker.add_batch_mean(part, batch_size)
         self._compiled_metrics.update(y, y_pred, sample_weight)
 
     def predict_step(self, data):

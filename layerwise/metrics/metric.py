@@ -420,6 +420,16 @@ class Mean(Metric):
         else:
             self.count.add_(1)
 
+    def add_batch_mean(self, value, batch_size):
+        """Add a batch's mean ``value`` (a scalar tensor) weighted by ``batch_size`` (an int).
+
+        The same as ``update_state(value, sample_weight=batch_size)`` in two
+        tensor operations; the training loop feeds its loss trackers this way.
+        """
+        self._follow(value)
+        self.total.add_(value.detach(), alpha=batch_size)
+        self.count.add_(batch_size)
+
     def result(self):
         return _divide_no_nan(self.total, self.count)
 
