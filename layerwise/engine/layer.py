@@ -524,10 +524,12 @@ class Layer(torch.nn.Module):
                     continue
                 if shape[axis] is not None and shape[axis] != size:
                     if axis == -1 or axis == rank - 1:
+                        # Rank 2 is a table: its last dimension is the data's columns.
+                        hint = " — does your data have the same columns as at training time?" \
+                            if rank == 2 else self._input_hint(shape)
                         raise ValueError(
                             f"{where} expects inputs with last dimension {size}, got {shape[axis]} "
-                            f"(input shape {shape}) — does your data have the same columns as at "
-                            "training time?"
+                            f"(input shape {shape}){hint}"
                         )
                     raise ValueError(
                         f"{where} expects inputs with dimension {size} on axis {axis}, "
@@ -548,6 +550,8 @@ class Layer(torch.nn.Module):
             inputs = _convert_inputs(inputs)
             args = (inputs,) + args[1:]
         if not self.built:
+            if self.input_spec is not None:  # a spec set in __init__ refuses bad input before build
+                self._check_input(inputs)
             self._maybe_build(nest.map_structure(_shape_of, inputs))
         self._check_input(inputs)
 
@@ -562,6 +566,8 @@ class Layer(torch.nn.Module):
         mask = kwargs.pop("mask", None)
         if mask is None:
             mask = _collect_mask(inputs)
+        elif not isinstance(mask, torch.Tensor):
+            mask = _as_mask(mask)
         if takes_mask and mask is not None:
             kwargs["mask"] = mask
 
@@ -742,6 +748,16 @@ def _marks_built(build):
 
 def _is_shape(value):
     return isinstance(value, tuple) and all(d is None or isinstance(d, int) for d in value)
+
+
+def _as_mask(mask):
+    """A mask given as a numpy array (or list) becomes a boolean tensor on the compute device."""
+    if mask is None or isinstance(mask, torch.Tensor):
+        return mask
+    if isinstance(mask, (list, tuple)) and any(m is None or isinstance(m, (torch.Tensor, np.ndarray))
+                                               for m in mask):
+        return [_as_mask(m) for m in mask]  # one mask per input
+    return torch.as_tensor(np.asarray(mask, dtype=bool), device=backend.device())
 
 
 def _cast_float(tensor, dtype):

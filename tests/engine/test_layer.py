@@ -229,3 +229,48 @@ def test_get_weights_returns_copies_that_training_does_not_change():
     with torch.no_grad():
         layer.kernel.add_(1.0)
     assert not np.array_equal(saved[0], layer.get_weights()[0])
+
+
+def test_input_spec_set_in_init_refuses_bad_input_before_building():
+    class NeedsRank3(keras.Layer):
+        def __init__(self):
+            super().__init__()
+            self.input_spec = keras.layers.InputSpec(ndim=3)
+
+        def build(self, input_shape):
+            raise AssertionError("build must not run on refused input")
+
+        def call(self, x):
+            return x
+
+    layer = NeedsRank3()
+    with pytest.raises(ValueError, match=r"expects inputs of rank 3, got rank 2 \(shape \(2, 4\)\)"):
+        layer(np.zeros((2, 4), "float32"))
+    assert not layer.built
+
+
+def test_mask_given_as_numpy_reaches_call_as_a_bool_tensor():
+    seen = {}
+
+    class TakesMask(keras.Layer):
+        def call(self, x, mask=None):
+            seen["mask"] = mask
+            return x
+
+    TakesMask()(np.zeros((2, 3, 1), "float32"), mask=np.array([[1, 1, 0], [1, 0, 0]]))
+    assert seen["mask"].dtype == torch.bool
+    assert seen["mask"].tolist() == [[True, True, False], [True, False, False]]
+
+
+def test_last_dimension_error_speaks_of_columns_only_for_tables():
+    dense = keras.layers.Dense(2)
+    dense(np.zeros((1, 4), "float32"))
+    with pytest.raises(ValueError, match=r"^Dense '.*' expects inputs with last dimension 4, got 3 "
+                                         r"\(input shape \(1, 3\)\) — does your data have the same columns"):
+        dense(np.zeros((1, 3), "float32"))
+    conv = keras.layers.Conv2D(2, 3)
+    conv(np.zeros((1, 5, 5, 3), "float32"))
+    with pytest.raises(ValueError) as error:
+        conv(np.zeros((1, 5, 5, 1), "float32"))
+    assert "columns" not in str(error.value)
+    assert "expects inputs with last dimension 3, got 1 (input shape (1, 5, 5, 1))" in str(error.value)
