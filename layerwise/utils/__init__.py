@@ -4,5 +4,6 @@ from layerwise.backend import set_random_seed
 from layerwise.callbacks.progbar import Progbar
 from layerwise.utils.file_utils import get_file
 from layerwise.utils.numerical import normalize, to_categorical
+from layerwise.utils.plotting import plot_history
 
-__all__ = ["Progbar", "get_file", "normalize", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "get_file", "normalize", "plot_history", "set_random_seed", "to_categorical"]
