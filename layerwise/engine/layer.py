@@ -228,6 +228,7 @@ class Layer(torch.nn.Module):
         self.built = False
         self.supports_masking = False
         self.input_spec = None
+        self._accepted_shape = self._accepted_spec = None
         self._own_variables = []
         self._activity_losses = []
         self._inbound_nodes = []
@@ -544,16 +545,21 @@ class Layer(torch.nn.Module):
         if not args:
             raise ValueError(f"Layer '{self.name}' was called without inputs.")
         inputs = args[0]
-        if is_symbolic(inputs):
-            return self._symbolic_call(*args, **kwargs)
         if not isinstance(inputs, torch.Tensor):
+            if is_symbolic(inputs):
+                return self._symbolic_call(*args, **kwargs)
             inputs = _convert_inputs(inputs)
             args = (inputs,) + args[1:]
         if not self.built:
             if self.input_spec is not None:  # a spec set in __init__ refuses bad input before build
                 self._check_input(inputs)
             self._maybe_build(nest.map_structure(_shape_of, inputs))
-        self._check_input(inputs)
+        # A tensor of the shape last accepted under the same spec passes without a second check.
+        if not (inputs.__class__ is torch.Tensor and inputs.shape == self._accepted_shape
+                and self.input_spec is self._accepted_spec):
+            self._check_input(inputs)
+            if inputs.__class__ is torch.Tensor:
+                self._accepted_shape, self._accepted_spec = inputs.shape, self.input_spec
 
         takes_training, takes_mask = _call_signature(type(self))
         training = kwargs.pop("training", None)
