@@ -99,6 +99,8 @@ def to_tensors(structure, argument, dtype=None):
     def convert(leaf):
         if leaf is None:
             return None
+        if argument == "x" and _text_array(leaf) is not None:
+            return _text_array(leaf)  # strings stay on the host for TextVectorization & co.
         if isinstance(leaf, torch.Tensor):
             if leaf.is_floating_point():
                 if not torch.isfinite(leaf).all():
@@ -111,7 +113,19 @@ def to_tensors(structure, argument, dtype=None):
 
     if _is_dataframe(structure) or _is_series(structure):
         return convert(structure)
+    if argument == "x" and isinstance(structure, list) and structure and all(isinstance(t, str) for t in structure):
+        structure = np.array(structure, dtype=object)  # a list of texts is one input, not one input per text
     return nest.map_structure(convert, structure)
+
+
+def _text_array(value):
+    """``value`` as a numpy array if it holds strings (numpy str/bytes, objects, a pandas Series), else None."""
+    if _is_series(value):
+        value = value.to_numpy()
+    if isinstance(value, np.ndarray) and (value.dtype.kind in "US" or value.dtype.kind == "O" and value.size
+                                          and isinstance(value.reshape(-1)[0], (str, bytes))):
+        return value
+    return None
 
 
 def num_samples(structure, argument):
@@ -148,7 +162,14 @@ def class_weight_to_sample_weight(y, class_weight):
 
 
 def _select(structure, index):
-    return nest.map_structure(lambda t: None if t is None else t[index], structure)
+    return nest.map_structure(lambda t: None if t is None else t[_host_index(t, index)], structure)
+
+
+def _host_index(leaf, index):
+    # Text arrays live on the host: a shuffled order (a device tensor) indexes them as numpy.
+    if isinstance(leaf, np.ndarray) and isinstance(index, torch.Tensor):
+        return index.cpu().numpy()
+    return index
 
 
 class ArrayData:

@@ -69,6 +69,15 @@ from layerwise.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from layerwise.layers.preprocessing import (
+    CategoryEncoding,
+    Discretization,
+    Hashing,
+    IntegerLookup,
+    Normalization,
+    StringLookup,
+    TextVectorization,
+)
 from layerwise.layers.recurrent import GRU, LSTM, RNN, SimpleRNN
 from layerwise.layers.regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from layerwise.layers.reshaping import (

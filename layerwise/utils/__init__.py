@@ -5,5 +5,6 @@ from layerwise.callbacks.progbar import Progbar
 from layerwise.utils.file_utils import get_file
 from layerwise.utils.numerical import normalize, to_categorical
 from layerwise.utils.plotting import plot_history
+from layerwise.preprocessing.sequence import pad_sequences
 
-__all__ = ["Progbar", "get_file", "normalize", "plot_history", "set_random_seed", "to_categorical"]
+__all__ = ["Progbar", "get_file", "normalize", "pad_sequences", "plot_history", "set_random_seed", "to_categorical"]

@@ -1,0 +1,9 @@
+"""Preprocessing layers, shaped like Keras's: text and categorical lookups, normalization, images."""
+
+from layerwise.layers.preprocessing.category_encoding import CategoryEncoding
+from layerwise.layers.preprocessing.discretization import Discretization
+from layerwise.layers.preprocessing.hashing import Hashing
+from layerwise.layers.preprocessing.integer_lookup import IntegerLookup
+from layerwise.layers.preprocessing.normalization import Normalization
+from layerwise.layers.preprocessing.string_lookup import StringLookup
+from layerwise.layers.preprocessing.text_vectorization import TextVectorization

@@ -1,0 +1,3 @@
+"""The legacy ``keras.preprocessing`` namespace that course notebooks still import from."""
+
+from layerwise.preprocessing import sequence, text
