@@ -148,7 +148,9 @@ def _call_signature(cls):
     facts = _signature_cache.get(cls)
     if facts is None:
         params = inspect.signature(cls.call).parameters
-        facts = ("training" in params, "mask" in params)
+        default = params["training"].default if "training" in params else None
+        facts = ("training" in params, "mask" in params,
+                 None if default is inspect.Parameter.empty else default)
         _signature_cache[cls] = facts
     return facts
 
@@ -561,12 +563,17 @@ class Layer(torch.nn.Module):
             if inputs.__class__ is torch.Tensor:
                 self._accepted_shape, self._accepted_spec = inputs.shape, self.input_spec
 
-        takes_training, takes_mask = _call_signature(type(self))
+        takes_training, takes_mask, default_training = _call_signature(type(self))
         training = kwargs.pop("training", None)
         if training is None:
             training = getattr(_call_context, "training", None)
-            if training is None:
-                training = self.training
+            if training is None and self.training:  # torch's model.train()
+                training = True
+        # As in Keras: what nobody decided stays undecided for nested layers, and each layer
+        # falls back to its own call() default (RandomFlip augments, Dropout does not).
+        context_training = training
+        if training is None:
+            training = default_training
         if takes_training:
             kwargs["training"] = training
         mask = kwargs.pop("mask", None)
@@ -578,7 +585,7 @@ class Layer(torch.nn.Module):
             kwargs["mask"] = mask
 
         outer = getattr(_call_context, "training", None)
-        _call_context.training = training
+        _call_context.training = context_training
         outer_autocast = getattr(_call_context, "autocast", None)
         try:
             if self._activity_losses:

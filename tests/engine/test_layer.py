@@ -274,3 +274,26 @@ def test_last_dimension_error_speaks_of_columns_only_for_tables():
         conv(np.zeros((1, 5, 5, 1), "float32"))
     assert "columns" not in str(error.value)
     assert "expects inputs with last dimension 3, got 1 (input shape (1, 5, 5, 1))" in str(error.value)
+
+
+def test_undecided_training_leaves_each_layer_its_own_call_default():
+    seen = {}
+
+    class AugmentsByDefault(keras.Layer):
+        def call(self, x, training=True):
+            seen["augment"] = training
+            return x
+
+    class InfersByDefault(keras.Layer):
+        def call(self, x, training=False):
+            seen["infer"] = training
+            return x
+
+    model = keras.Sequential([AugmentsByDefault(), InfersByDefault()])
+    model(np.zeros((1, 2), "float32"))
+    assert seen == {"augment": True, "infer": False}  # as Keras: RandomFlip augments, Dropout does not
+    model(np.zeros((1, 2), "float32"), training=False)
+    assert seen == {"augment": False, "infer": False}
+    model.train()  # torch's switch still means training
+    model(np.zeros((1, 2), "float32"))
+    assert seen == {"augment": True, "infer": True}
