@@ -111,7 +111,8 @@ def map_graph(inputs, outputs):
     return execution_order, by_depth, layers
 
 
-@builtin("models", keras_module="keras")
+# Keras writes this module for Functional models; its own loader imports it by that name.
+@builtin("models", keras_module="keras.src.models.functional")
 class Functional(Model):
     """A model defined by connecting layers: ``Model(inputs, outputs)``.
 
@@ -234,6 +235,23 @@ class Functional(Model):
 
     def _maybe_build(self, input_shapes):
         self.built = True
+
+    def get_config(self):
+        """The layers, their connections and the inputs/outputs, in Keras 3's format."""
+        from layerwise.saving.functional_config import get_functional_config
+
+        return get_functional_config(self)
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the graph from :meth:`get_config`'s dict (new layers, new weights)."""
+        from layerwise.saving.functional_config import functional_from_config
+
+        return functional_from_config(cls, config, custom_objects)
+
+    def get_build_config(self):
+        # As Keras: a Functional model is built by its graph, not by an input shape.
+        return {"input_shape": None}
 
 
 def _check_keras_tensor(tensor, argument):

@@ -131,6 +131,110 @@ class Model(Trainer, Layer):
         return {"name": self.name, "trainable": self.trainable,
                 "dtype": dtype_policies.serialize(self.dtype_policy)}
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from its config: a Functional graph if the config describes one, else ``cls(**config)``."""
+        from layerwise.saving import model_config
+
+        return model_config.model_from_class_config(cls, config, custom_objects)
+
+    # ------------------------------------------------------------------ saving (done by layerwise.saving)
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the model (architecture, weights, compile settings, optimizer state).
+
+        ``'model.keras'`` writes Keras 3's zip; ``'model.h5'`` the legacy HDF5
+        file; a path without extension (``model.save('my_model')``, as older
+        course code does) the same contents unzipped into a directory.
+        ``layerwise.models.load_model`` (and Keras) read all three back.
+
+        Args:
+            filepath: where to save (``str`` or ``pathlib.Path``).
+            overwrite: replace an existing file; ``False`` asks first.
+            zipped: ``True`` for a ``.keras`` zip, ``False`` for a directory;
+                default from the extension.
+            include_optimizer: (``.h5`` only) also save the optimizer state.
+
+        Example:
+
+        >>> model.save("weather.keras")
+        >>> restored = layerwise.models.load_model("weather.keras")
+        """
+        from layerwise.saving import api
+
+        return api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Save all weights (and the optimizer state) to ``filepath``.
+
+        ``*.weights.h5`` uses Keras 3's layout; any other ``.h5`` name the
+        Keras 2 layout (``model_weights`` by layer name).
+
+        Args:
+            filepath: path ending in ``.weights.h5`` (or ``.h5``).
+            overwrite: replace an existing file; ``False`` asks first.
+            max_shard_size: split the weights into files of at most this many
+                GB, listed by a ``*.weights.json`` file (the path must end in
+                ``.weights.json``).
+
+        Example:
+
+        >>> model.save_weights("weather.weights.h5")
+        """
+        from layerwise.saving import api
+
+        return api.save_weights(self, filepath, overwrite=overwrite, max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights saved by ``save_weights`` (or from a ``.keras`` file) into this built model.
+
+        Every count, shape and dtype is checked before any weight changes, so
+        a mismatch leaves the model as it was.
+
+        Args:
+            filepath: ``*.weights.h5``, ``*.weights.json``, ``*.keras`` or a legacy ``.h5`` file.
+            skip_mismatch: skip (with a warning) layers whose weights do not
+                match instead of raising.
+            by_name: (legacy ``.h5`` only) match layers by name, not by order.
+
+        Example:
+
+        >>> model.load_weights("weather.weights.h5")
+        """
+        from layerwise.saving import api
+
+        return api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def to_json(self, **kwargs):
+        """The model's config as a JSON string (``kwargs`` go to ``json.dumps``).
+
+        Example:
+
+        >>> text = model.to_json()
+        >>> same_architecture = layerwise.models.model_from_json(text)
+        """
+        from layerwise.saving import model_config
+
+        return model_config.model_to_json(self, **kwargs)
+
+    def get_compile_config(self):
+        """The arguments ``compile`` was called with, as a config (``{}`` if not compiled)."""
+        from layerwise.saving import model_config
+
+        return model_config.get_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile the model from :meth:`get_compile_config`'s dict (used when loading)."""
+        from layerwise.saving import model_config
+
+        return model_config.compile_from_config(self, config)
+
+    def build_from_config(self, config):
+        """Create the weights for the input shape recorded in ``config`` (used when loading)."""
+        from layerwise.saving import model_config
+
+        return model_config.build_model_from_config(self, config)
+
 
 def _as_shape_structure(shape):
     """Turn a shape (tuple of ints/None) or a list of shapes into tuples nest treats as leaves."""

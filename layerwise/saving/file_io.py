@@ -38,6 +38,7 @@ def atomic_write(path, directory=False):
         os.close(handle)
     try:
         yield temporary
+        _set_final_mode(temporary, path, directory)
         if not directory:
             _flush_to_disk(temporary)
         if directory and os.path.isdir(path):
@@ -56,6 +57,33 @@ def atomic_write(path, directory=False):
         elif os.path.exists(temporary):
             os.remove(temporary)
         raise
+
+
+def _set_final_mode(temporary, path, directory):
+    """Give the new file the permissions a plain ``open(path, "w")`` would (mkstemp makes it private).
+
+    An existing target keeps its own permissions.
+    """
+    try:
+        if os.path.exists(path):
+            mode = os.stat(path).st_mode & 0o7777
+        else:
+            mode = (0o777 if directory else 0o666) & ~_umask()
+        os.chmod(temporary, mode)
+    except OSError:
+        pass  # permissions are a courtesy; the data are what matters
+
+
+def _umask():
+    # Reading the umask by setting it is not thread-safe; Linux reports it in /proc instead.
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    return 0o022
 
 
 def _flush_to_disk(path):

@@ -41,6 +41,15 @@ def builtin_objects(category):
     return dict(_BUILTINS.get(category, {}))
 
 
+def builtin_categories():
+    """The categories layerwise's own objects are registered under (``'layers'``, ``'losses'``, ...)."""
+    return sorted(_BUILTINS)
+
+
+# A model is a layer: a config that asks for a layer may name Sequential or Functional.
+_FALLBACK_CATEGORIES = {"layers": ("models",)}
+
+
 def register_serializable(package="Custom", name=None):
     """Register a user class or function so that configs and files can name it.
 
@@ -103,7 +112,10 @@ def get_registered_object(name, custom_objects=None, category=None):
         if name in table:
             return table[name]
     if category is not None:
-        return _BUILTINS.get(category, {}).get(name)
+        for searched in (category, *_FALLBACK_CATEGORIES.get(category, ())):
+            obj = _BUILTINS.get(searched, {}).get(name)
+            if obj is not None:
+                return obj
     return None
 
 

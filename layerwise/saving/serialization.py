@@ -6,6 +6,9 @@ such a dict (or a bare name such as ``"relu"``) back into an object using
 only the registry: the ``module`` field is never imported.
 """
 
+import contextlib
+import threading
+
 from layerwise.saving import registry
 
 
@@ -27,7 +30,9 @@ def serialize_keras_object(obj):
     registered = registry.get_registered_name(cls)
     is_user_class = ">" in registered
     return {
-        "module": cls.__module__ if is_user_class else getattr(cls, "_keras_module", cls.__module__),
+        # Built-ins carry Keras's module name (set on the class itself by ``registry.builtin``); a
+        # user's class, registered or not, its own module, as Keras writes it.
+        "module": cls.__dict__.get("_keras_module", cls.__module__) if not is_user_class else cls.__module__,
         "class_name": cls.__name__,
         "config": obj.get_config(),
         "registered_name": registered if is_user_class else None,
@@ -101,6 +106,22 @@ def _unknown_message(name, category, what):
 
 
 _unsafe_deserialization = False
+# The ``safe_mode`` of the loading call in progress (per thread); None outside any loader.
+_safe_mode_state = threading.local()
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode=True):
+    """Within the block, :func:`in_safe_mode` answers ``safe_mode`` (the loaders' argument).
+
+    ``enable_unsafe_deserialization()`` still wins, as in Keras.
+    """
+    previous = getattr(_safe_mode_state, "value", None)
+    _safe_mode_state.value = bool(safe_mode)
+    try:
+        yield
+    finally:
+        _safe_mode_state.value = previous
 
 
 def enable_unsafe_deserialization():
@@ -114,5 +135,11 @@ def enable_unsafe_deserialization():
 
 
 def in_safe_mode():
-    """True unless unsafe deserialization was enabled (the default: code in files is refused)."""
-    return not _unsafe_deserialization
+    """True unless unsafe deserialization was enabled or the loader runs with ``safe_mode=False``.
+
+    The default is True: code carried by a file (Lambda bytecode) is refused.
+    """
+    if _unsafe_deserialization:
+        return False
+    scoped = getattr(_safe_mode_state, "value", None)
+    return True if scoped is None else scoped
