@@ -71,10 +71,20 @@ from layerwise.layers.pooling import (
 )
 from layerwise.layers.preprocessing import (
     CategoryEncoding,
+    CenterCrop,
     Discretization,
     Hashing,
     IntegerLookup,
     Normalization,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
     StringLookup,
     TextVectorization,
 )

@@ -7,3 +7,13 @@ from layerwise.layers.preprocessing.integer_lookup import IntegerLookup
 from layerwise.layers.preprocessing.normalization import Normalization
 from layerwise.layers.preprocessing.string_lookup import StringLookup
 from layerwise.layers.preprocessing.text_vectorization import TextVectorization
+from layerwise.layers.preprocessing.image_augmentation import (
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
+from layerwise.layers.preprocessing.image_preprocessing import CenterCrop, Rescaling, Resizing
