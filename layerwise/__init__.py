@@ -15,7 +15,7 @@ from layerwise import backend, saving, utils
 from layerwise import activations, constraints, initializers, regularizers
 from layerwise import layers, models, nn
 from layerwise import callbacks, datasets, losses, metrics, optimizers
-from layerwise import dtype_policies, mixed_precision
+from layerwise import dtype_policies, mixed_precision, tuning
 from layerwise.engine.input_layer import Input, InputLayer
 from layerwise.engine.layer import Layer, Variable
 from layerwise.engine.symbolic import KerasTensor

@@ -10,3 +10,4 @@ from layerwise.callbacks.learning_rate import LearningRateScheduler, ReduceLROnP
 from layerwise.callbacks.terminate_on_nan import TerminateOnNaN
 from layerwise.callbacks.tensorboard import TensorBoard
 from layerwise.callbacks.live_plot import LivePlot
+from layerwise.callbacks.diagnostics import Diagnostics

@@ -127,6 +127,33 @@ class Model(Trainer, Layer):
                       expand_nested=expand_nested, show_trainable=show_trainable,
                       layer_range=layer_range)
 
+    def find_learning_rate(self, x, y=None, **kwargs):
+        """The learning-rate range test on this model: ``layerwise.tuning.find_learning_rate(self, x, y, ...)``.
+
+        Leaves the weights and the optimizer as they were; returns the loss
+        curve, a suggested rate (``.suggestion``) and ``.plot()``.
+
+        Example:
+
+        >>> result = model.find_learning_rate(x_train, y_train)
+        >>> model.optimizer.learning_rate = result.suggestion
+        """
+        from layerwise.tuning.lr_finder import find_learning_rate  # tools sit above the engine
+
+        return find_learning_rate(self, x, y, **kwargs)
+
+    def evaluate_against_baseline(self, x, y, baseline_predictions, metrics=None, **kwargs):
+        """This model's metrics beside a baseline's, printed side by side; see
+        ``layerwise.tuning.evaluate_against_baseline``.
+
+        Example:
+
+        >>> model.evaluate_against_baseline(x_test, y_test, x_test["BASEL_sunshine"])
+        """
+        from layerwise.tuning.baseline import evaluate_against_baseline
+
+        return evaluate_against_baseline(self, x, y, baseline_predictions, metrics=metrics, **kwargs)
+
     def get_config(self):
         return {"name": self.name, "trainable": self.trainable,
                 "dtype": dtype_policies.serialize(self.dtype_policy)}

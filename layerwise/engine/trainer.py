@@ -256,7 +256,7 @@ class Trainer:
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-            validation_batch_size=None, validation_freq=1):
+            validation_batch_size=None, validation_freq=1, diagnose=False):
         """Train the model for a number of epochs; returns a ``History``.
 
         Args:
@@ -281,6 +281,9 @@ class Trainer:
             validation_steps: steps of validation data per validation run.
             validation_batch_size: batch size for validation (default ``batch_size``).
             validation_freq: validate every this many epochs.
+            diagnose: layerwise's addition: ``True`` adds a ``callbacks.Diagnostics()``, which
+                reports dead ReLUs, vanishing/exploding gradients, NaN, a diverging or stuck
+                loss and overfitting in plain words (see its documentation).
 
         Example:
 
@@ -289,6 +292,13 @@ class Trainer:
         >>> history.history["val_loss"][-1]
         """
         self._require_compiled("fit")
+        if diagnose:
+            # Imported here: the engine does not import concrete callbacks at module level.
+            from layerwise.callbacks.diagnostics import Diagnostics
+
+            callbacks = list(callbacks or [])
+            if not any(isinstance(c, Diagnostics) for c in callbacks):
+                callbacks.append(Diagnostics())
         verbose = _resolve_verbose(verbose)
         # class weights apply to the training data only, after any validation split (as in Keras)
         data = make_data(x, y, sample_weight, class_weight if is_iterable_source(x) else None)
