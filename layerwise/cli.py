@@ -16,6 +16,21 @@ def _demo(args):
     return 0
 
 
+def _playground(args):
+    # Imported here, so that the other commands work without the web server's packages.
+    try:
+        import starlette  # noqa: F401
+        import uvicorn  # noqa: F401
+        import websockets  # noqa: F401  (uvicorn's WebSocket support)
+    except ImportError as missing:
+        print(f"layerwise playground needs the 'playground' extra ({missing.name} is missing): "
+              "pip install \"layerwise[playground]\"", file=sys.stderr)
+        return 1
+    from layerwise.playground import server
+
+    return server.serve(host=args.host, port=args.port, open_browser=args.open)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="layerwise", description="The Keras API on PyTorch.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -25,6 +40,12 @@ def main(argv=None):
     demo.add_argument("--plot", default="weather_loss_curves.png",
                       help="where to write the loss curves PNG ('' for none)")
     demo.set_defaults(run=_demo)
+    playground = commands.add_parser("playground", help="the TensorFlow-Playground lesson as a local web page")
+    playground.add_argument("--host", default="127.0.0.1",
+                            help="address to listen on (default 127.0.0.1: this computer only)")
+    playground.add_argument("--port", type=int, default=8090, help="port (default 8090; 0 picks a free one)")
+    playground.add_argument("--open", action="store_true", help="open the page in the web browser")
+    playground.set_defaults(run=_playground)
     args = parser.parse_args(argv)
     return args.run(args)
 
