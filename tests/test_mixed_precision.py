@@ -130,3 +130,14 @@ def test_loss_scale_factor_scales_the_loss_so_training_is_unchanged():
                       loss="sparse_categorical_crossentropy")
         histories.append(model.fit(x, y, epochs=3, shuffle=False, verbose=0).history["loss"])
     np.testing.assert_allclose(histories[0], histories[1], rtol=1e-5)
+
+
+def test_layers_cast_float_inputs_to_their_own_dtype_as_keras():
+    model = layerwise.Sequential([layerwise.Input((4,)), layerwise.layers.Dense(3),
+                                  layerwise.layers.Dense(1, dtype="float64")])
+    assert model(np.ones((2, 4), "float32")).dtype == torch.float64
+    mixed = layerwise.Sequential([layerwise.Input((4,)), layerwise.layers.Dense(3, dtype="mixed_bfloat16"),
+                                  layerwise.layers.Dense(1)])
+    assert mixed(np.ones((2, 4), "float32")).dtype == torch.float32
+    theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(1, dtype="float64")])
+    assert str(theirs(np.ones((2, 4), "float32")).dtype).endswith("float64")

@@ -224,8 +224,8 @@ class Layer(torch.nn.Module):
         self._dtype_policy = dtype_policies.get(dtype)
         self._dtype = self._dtype_policy.variable_dtype
         # A mixed policy runs call() under torch.autocast in this dtype; None for plain policies.
-        self._autocast_dtype = backend.torch_dtype(self._dtype_policy.compute_dtype) \
-            if self._dtype_policy.is_mixed else None
+        self._compute_torch_dtype = backend.torch_dtype(self._dtype_policy.compute_dtype)
+        self._autocast_dtype = self._compute_torch_dtype if self._dtype_policy.is_mixed else None
         self.autocast = autocast
         self.built = False
         self.supports_masking = False
@@ -556,6 +556,15 @@ class Layer(torch.nn.Module):
             if self.input_spec is not None:  # a spec set in __init__ refuses bad input before build
                 self._check_input(inputs)
             self._maybe_build(nest.map_structure(_shape_of, inputs))
+        # As Keras, a layer computes in its own dtype: float inputs of another float dtype are cast.
+        if self.autocast and self._compute_torch_dtype.is_floating_point:
+            if inputs.__class__ is torch.Tensor:
+                if inputs.dtype is not self._compute_torch_dtype and inputs.is_floating_point():
+                    inputs = _cast_float(inputs, self._compute_torch_dtype)
+                    args = (inputs,) + args[1:]
+            elif isinstance(inputs, (list, tuple)):
+                inputs = nest.map_structure(lambda t: _cast_float(t, self._compute_torch_dtype), inputs)
+                args = (inputs,) + args[1:]
         # A tensor of the shape last accepted under the same spec passes without a second check.
         if not (inputs.__class__ is torch.Tensor and inputs.shape == self._accepted_shape
                 and self.input_spec is self._accepted_spec):
@@ -609,10 +618,8 @@ class Layer(torch.nn.Module):
         return outputs
 
     def _call_in_precision(self, args, kwargs, outer_autocast):
-        """Run ``call`` in this layer's compute dtype, as Keras casts a layer's inputs to it."""
-        compute = backend.torch_dtype(self.compute_dtype)
-        if self.autocast:
-            args = (nest.map_structure(lambda t: _cast_float(t, compute), args[0]),) + args[1:]
+        """Run ``call`` inside (or, for a full-precision layer, outside) a torch.autocast region."""
+        compute = self._compute_torch_dtype
         device_type = next((t.device.type for t in nest.flatten(args[0]) if isinstance(t, torch.Tensor)), "cpu")
         _call_context.autocast = self._autocast_dtype
         try:
