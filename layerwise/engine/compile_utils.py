@@ -22,6 +22,8 @@ def _per_output(spec, output_names, what):
                 f"{output_names}."
             )
         return [spec.get(name) for name in output_names]
+    if isinstance(spec, (list, tuple)) and count == 1 and len(spec) == 1 and what in ("loss", "loss_weights"):
+        return list(spec)  # loss=["mse"], loss_weights=[0.5] for the only output, as Keras accepts
     if isinstance(spec, (list, tuple)) and count > 1:
         if what == "metrics" and not any(isinstance(item, (list, tuple, dict)) for item in spec):
             return [spec] * count  # metrics=['accuracy'] applies to every output

@@ -365,3 +365,15 @@ def test_exhausted_generator_is_explained():
 
     with pytest.raises(ValueError, match="The data generator ran out after 2 batches, but steps_per_epoch asks for 5"):
         _compiled().fit(short(), steps_per_epoch=5, epochs=1, verbose=0)
+
+
+def test_single_output_accepts_one_element_loss_and_loss_weights_lists():
+    x = np.ones((8, 2), "float32")
+    y = np.zeros((8, 1), "float32")
+    results = []
+    for loss, weights in (("mse", 0.5), (["mse"], [0.5])):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss=loss, loss_weights=weights)
+        results.append(model.evaluate(x, y, verbose=0))
+    assert results[0] == results[1]
