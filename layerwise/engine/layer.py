@@ -76,8 +76,11 @@ class Variable(torch.nn.Parameter):
     def value(self):
         return self
 
-    def numpy(self):
-        """A numpy copy of the values (a copy: later training does not change it)."""
+    def numpy(self, *, force=False):
+        """A numpy copy of the values (a copy: later training does not change it).
+
+        ``force`` is accepted for torch's ``Tensor.numpy(force=...)`` callers; the copy is always forced.
+        """
         return self.detach().cpu().numpy().copy()
 
     def assign(self, value):

@@ -232,6 +232,36 @@ class Model(Trainer, Layer):
 
         return api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
+    def export(self, filepath, format="onnx", verbose=None, input_signature=None, **kwargs):
+        """Export the forward pass (inference only, batch size free) as a standalone artifact.
+
+        Args:
+            filepath: where to write (``str`` or ``pathlib.Path``).
+            format: ``"onnx"`` (default; ONNX Runtime, TensorRT, OpenVINO, ...),
+                ``"torch"`` (a ``torch.export`` program; path ends in ``.pt2``;
+                also ``"torch_export"``/``"pt2"``) or ``"torchscript"``
+                (``torch.jit.load``). ``"tf_saved_model"`` needs TensorFlow and is
+                refused with a message naming these instead.
+            verbose: print where the artifact was saved (default ``True``).
+            input_signature: the inputs' shapes and dtypes, as
+                ``layerwise.layers.InputSpec`` objects, ``Input`` tensors or
+                example arrays (default: ``model.inputs``). Axis 0 is the batch
+                axis and is always dynamic.
+            **kwargs: ``opset_version`` for ONNX; ``torch.export.export``'s
+                arguments (``strict``, ``dynamic_shapes``, ...) for ``"torch"``;
+                ``torch.jit.trace``'s ``check_trace``, ``check_tolerance``,
+                ``strict`` for ``"torchscript"``.
+
+        Example:
+
+        >>> model.export("weather.onnx")
+        >>> session = onnxruntime.InferenceSession("weather.onnx")
+        >>> session.run(None, {session.get_inputs()[0].name: x_test})
+        """
+        from layerwise.saving.export import export_model
+
+        export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature, **kwargs)
+
     def to_json(self, **kwargs):
         """The model's config as a JSON string (``kwargs`` go to ``json.dumps``).
 
