@@ -266,8 +266,13 @@ class Layer(torch.nn.Module):
         elif isinstance(value, dict) and value and all(isinstance(v, torch.nn.Module) for v in value.values()):
             value = torch.nn.ModuleDict(value)
         elif isinstance(value, Variable) and any(value is v for v in self.__dict__.get("_own_variables", ())):
-            # `self.w = self.add_weight(name="kernel")`: already registered as a parameter.
-            object.__setattr__(self, name, value)
+            # `self.w = self.add_weight(name="kernel")`: already registered as a parameter. The name
+            # resolves through torch's parameter lookup (never the instance dict), so that
+            # torch.func.functional_call and torch.export can substitute the weight.
+            key = next(k for k, p in self._parameters.items() if p is value)
+            self.__dict__.pop(name, None)
+            if key != name:
+                self.__dict__.setdefault("_weight_aliases", {})[name] = key
             return
         super().__setattr__(name, value)
 
@@ -698,6 +703,9 @@ class Layer(torch.nn.Module):
         try:
             return super().__getattr__(name)
         except AttributeError:
+            aliases = self.__dict__.get("_weight_aliases")
+            if aliases and name in aliases:
+                return self._parameters[aliases[name]]
             # A property that raised AttributeError lands here; keep its explanation.
             if name in Layer._GRAPH_ATTRIBUTES:
                 raise AttributeError(self._no_graph_message(name)) from None

@@ -447,11 +447,10 @@ def _torch_export_ready(model):
     * Each layer weight (a ``layerwise.Variable``) is stood in for by a plain
       ``torch.nn.Parameter`` holding a compact copy of its values, reached
       only through the module's parameter table. torch.export swaps
-      parameters for symbolic ones by name in that table; a weight a layer
-      also keeps as a plain attribute (``self.kernel``, or ``self.w`` for a
-      weight named ``kernel``) would bypass the swap and leak a real tensor
-      into the trace. Plain, compact parameters also keep layerwise's class
-      out of the artifact, and views of larger storages out of its archive.
+      parameters for symbolic ones by name in that table (layer attributes
+      such as ``self.kernel`` or an alias ``self.w`` resolve through it).
+      Plain, compact parameters keep layerwise's class out of the artifact,
+      and views of larger storages out of its archive.
     * Input specs are set aside: their checks read sizes as Python ints,
       which would freeze the batch axis to the example's size. The
       signature was checked against the model's inputs already.
@@ -462,7 +461,7 @@ def _torch_export_ready(model):
 
     modules = list(model.modules())
     stand_ins = {}
-    replaced, attributes, aliases, specs = [], [], [], []
+    replaced, specs = [], []
     for module in modules:
         for name, parameter in list(module._parameters.items()):
             if parameter is None or type(parameter) is torch.nn.Parameter:
@@ -474,17 +473,7 @@ def _torch_export_ready(model):
                 stand_ins[id(parameter)] = plain
             replaced.append((module, name, parameter))
             module._parameters[name] = plain
-    # A second pass: an attribute may hold a weight registered by a module met later.
     for module in modules:
-        for attribute, value in list(vars(module).items()):
-            if not isinstance(value, torch.nn.Parameter) or id(value) not in stand_ins:
-                continue
-            attributes.append((module, attribute, value))
-            del module.__dict__[attribute]
-            if module._parameters.get(attribute) is not stand_ins[id(value)]:
-                # ``self.w`` holding the weight registered as ``variable``: reach it by that name too.
-                aliases.append((module, attribute, module._parameters.get(attribute, _ABSENT)))
-                module._parameters[attribute] = stand_ins[id(value)]
         if isinstance(module, Layer):
             specs.append((module, module.input_spec))
             module.input_spec = None
@@ -493,18 +482,8 @@ def _torch_export_ready(model):
     finally:
         for module, spec in specs:
             module.input_spec = spec
-        for module, attribute, previous in reversed(aliases):
-            if previous is _ABSENT:
-                del module._parameters[attribute]
-            else:
-                module._parameters[attribute] = previous
         for module, name, parameter in replaced:
             module._parameters[name] = parameter
-        for module, attribute, value in attributes:
-            module.__dict__[attribute] = value
-
-
-_ABSENT = object()
 
 
 # ---------------------------------------------------------------------- writers

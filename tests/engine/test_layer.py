@@ -297,3 +297,18 @@ def test_undecided_training_leaves_each_layer_its_own_call_default():
     model.train()  # torch's switch still means training
     model(np.zeros((1, 2), "float32"))
     assert seen == {"augment": True, "infer": True}
+
+
+def test_functional_call_substitutes_weights_including_aliased_ones():
+    class Scaled(keras.Layer):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+
+        def call(self, x):
+            return x * self.w
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2), Scaled()])
+    x = torch.ones(1, 3)
+    zeros = {name: torch.zeros_like(p) for name, p in model.named_parameters()}
+    assert torch.count_nonzero(torch.func.functional_call(model, zeros, (x,))) == 0
+    assert model.layers[1].w is model.layers[1].scale  # the alias still reads the registered weight

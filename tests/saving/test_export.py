@@ -489,7 +489,7 @@ def test_export_leaves_the_model_untouched_and_trainable(tmp_path):
         assert [name for name, _ in model.named_parameters()] == parameter_names
         assert [layer.input_spec for layer in model._flatten_layers()] == specs
         assert type(scale.w) is layerwise.Variable and scale.w is scale._parameters["variable"]
-        assert "w" not in scale._parameters and "w" in vars(scale)
+        assert "w" not in scale._parameters and "w" not in vars(scale)
         for weight in model.weights:
             assert type(weight) is layerwise.Variable
             np.testing.assert_array_equal(weight.numpy(), before[weight.path])
