@@ -15,7 +15,7 @@ from layerwise import backend, saving, utils
 from layerwise import activations, constraints, initializers, regularizers
 from layerwise import layers, models, nn
 from layerwise import callbacks, datasets, losses, metrics, optimizers
-from layerwise import dtype_policies, mixed_precision, tuning
+from layerwise import dtype_policies, mixed_precision, preprocessing, tuning
 from layerwise.engine.input_layer import Input, InputLayer
 from layerwise.engine.layer import Layer, Variable
 from layerwise.engine.symbolic import KerasTensor
@@ -24,6 +24,6 @@ from layerwise.models import Functional, Model, Sequential
 __all__ = [
     "Functional", "Input", "InputLayer", "KerasTensor", "Layer", "Model", "Sequential", "Variable",
     "activations", "backend", "callbacks", "constraints", "datasets", "dtype_policies", "initializers",
-    "layers", "mixed_precision",
-    "losses", "metrics", "models", "nn", "optimizers", "regularizers", "saving", "utils",
+    "layers", "losses", "metrics", "mixed_precision", "models", "nn", "optimizers", "preprocessing",
+    "regularizers", "saving", "tuning", "utils",
 ]
