@@ -7,6 +7,7 @@ device. Host values are read only at epoch ends and when a callback (the
 progress bar included) actually reads batch logs.
 """
 
+import itertools
 import warnings
 
 import numpy as np
@@ -336,12 +337,19 @@ class Trainer:
         every = self.steps_per_execution
 
         callback_list.call("on_train_begin", {})
+        initial_epoch, skip_steps = self._take_resume_point(initial_epoch)
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callback_list.call("on_epoch_begin", epoch, {})
             seen = 0
-            for step, batch in enumerate(self._epoch_batches(data, batch_size, shuffle, steps_per_epoch)):
+            batches = enumerate(self._epoch_batches(data, batch_size, shuffle, steps_per_epoch))
+            if skip_steps:
+                # Resuming mid-epoch: the batches trained before the interruption are drawn (in the
+                # same order, from the restored random state) but not trained on again.
+                seen = sum(1 for _ in itertools.islice(batches, skip_steps))
+                skip_steps = 0
+            for step, batch in batches:
                 if batch_begin and step % every == 0:
                     callback_list.call("on_train_batch_begin", step, {})
                 if run_step is self._train_step_fn:
@@ -368,6 +376,18 @@ class Trainer:
                 break
         callback_list.call("on_train_end", epoch_logs)
         return history
+
+    def _take_resume_point(self, initial_epoch):
+        """``(epoch, step)`` where ``fit`` starts: a callback's choice, else ``initial_epoch``.
+
+        A callback may set ``model._initial_epoch`` (Keras's attribute) and
+        ``model._initial_step`` (batches of that epoch already trained) in
+        ``on_train_begin``: ``BackupAndRestore`` does, to resume a killed run.
+        Both are cleared here, so they move the start of this ``fit`` only.
+        """
+        epoch, step = getattr(self, "_initial_epoch", None), getattr(self, "_initial_step", None)
+        self._initial_epoch = self._initial_step = None
+        return (initial_epoch if epoch is None else int(epoch)), int(step or 0)
 
     def _validation_data(self, validation_data):
         if isinstance(validation_data, (tuple, list)):
