@@ -26,6 +26,7 @@ import torch
 from layerwise import backend, constraints, dtype_policies, initializers, regularizers
 from layerwise.engine import nest
 from layerwise.engine.symbolic import KerasTensor, Node, is_symbolic
+from layerwise.saving import safety
 
 
 class Variable(torch.nn.Parameter):
@@ -328,6 +329,9 @@ class Layer(torch.nn.Module):
         if initializer is None:
             initializer = "glorot_uniform" if dtype.startswith(("float", "bfloat")) else "zeros"
         initializer = initializers.get(initializer)
+        # A model built from a file's config must not allocate whatever size the file declares.
+        safety.check_allocation(shape, backend.torch_dtype(dtype).itemsize,
+                                f"{type(self).__name__} '{self.name}' weight '{name or 'variable'}'")
         with torch.no_grad():
             value = torch.as_tensor(initializer(shape, dtype=dtype), device=backend.device())
             value = value.to(backend.torch_dtype(dtype)).reshape(shape)

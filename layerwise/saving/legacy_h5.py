@@ -49,7 +49,7 @@ import numpy as np
 from layerwise import losses as losses_module
 from layerwise import metrics as metrics_module
 from layerwise import optimizers as optimizers_module
-from layerwise.saving import registry, serialization
+from layerwise.saving import registry, safety, serialization
 from layerwise.saving.config_check import check_config
 from layerwise.saving.file_io import atomic_write
 from layerwise.saving.legacy_config import (
@@ -300,7 +300,8 @@ def load_model_from_hdf5(filepath, custom_objects=None, compile=True, safe_mode=
     source = f"'{path}'"
     with open_hdf5(path) as h5:
         try:
-            with registry.CustomObjectScope(custom_objects or {}), serialization.safe_mode_scope(safe_mode):
+            with registry.CustomObjectScope(custom_objects or {}), serialization.safe_mode_scope(safe_mode), \
+                    safety.untrusted_sizes():
                 model = _load_model(h5, source, custom_objects or {}, compile)
         except UnsafeFileError:
             raise

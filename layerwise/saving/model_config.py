@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 import torch
 
-from layerwise.saving import registry, serialization
+from layerwise.saving import registry, safety, serialization
 from layerwise.saving.config_check import check_config
 from layerwise.saving.functional_config import decode_data, functional_from_config, is_functional_config
 from layerwise.saving.safety import UnsafeFileError
@@ -263,7 +263,8 @@ def model_from_config(config, custom_objects=None, compile=True, safe_mode=True,
             f"Refused {source}: its config has no 'class_name' and 'config' describing a model."
         )
     config = decode_data(config)
-    with registry.CustomObjectScope(custom_objects), serialization.safe_mode_scope(safe_mode):
+    with registry.CustomObjectScope(custom_objects), serialization.safe_mode_scope(safe_mode), \
+            safety.untrusted_sizes():
         name = config.get("registered_name") or config["class_name"]
         cls = registry.get_registered_object(name, custom_objects, "models")
         if cls is None and name != config["class_name"]:

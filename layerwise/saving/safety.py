@@ -19,6 +19,7 @@ Example:
 import contextlib
 import io
 import os
+import threading
 
 import h5py
 import numpy as np
@@ -37,6 +38,37 @@ _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 class UnsafeFileError(ValueError):
     """A model or weights file was refused because reading it could be unsafe or it is corrupt."""
+
+
+_untrusted_config = threading.local()
+
+
+@contextlib.contextmanager
+def untrusted_sizes():
+    """Within the block, layers refuse to create weights over :data:`MAX_VARIABLE_BYTES`.
+
+    The loaders build models from a file's config inside it: a config may
+    declare ``Dense(units=10**10)``, and the weight must be refused before it
+    is allocated.
+    """
+    previous = getattr(_untrusted_config, "active", False)
+    _untrusted_config.active = True
+    try:
+        yield
+    finally:
+        _untrusted_config.active = previous
+
+
+def check_allocation(shape, itemsize, where):
+    """Refuse a weight of ``shape`` declared by an untrusted config if it is too large (see above)."""
+    if not getattr(_untrusted_config, "active", False):
+        return
+    declared_bytes = int(np.prod(shape, dtype=np.float64) * itemsize)
+    if declared_bytes > MAX_VARIABLE_BYTES:
+        raise UnsafeFileError(
+            f"Refused {where}: the config declares shape {tuple(shape)} ({declared_bytes:,} bytes), more "
+            f"than the {MAX_VARIABLE_BYTES:,} bytes a weight may take."
+        )
 
 
 @contextlib.contextmanager
