@@ -142,7 +142,7 @@ def _table(result, metrics):
     judged = 0
     for metric, name in zip(metrics, names):
         model_value, baseline_value = result["model"][name], result["baseline"][name]
-        lines.append(f"{name:<{width}}  {model_value:>10.4g}  {baseline_value:>10.4g}")
+        lines.append(f"{name:<{width}}  {model_value:>#10.4g}  {baseline_value:>#10.4g}")
         direction = getattr(metric, "_direction", "down")
         if math.isfinite(model_value) and math.isfinite(baseline_value):
             judged += 1
