@@ -92,6 +92,8 @@ class Dense(Layer):
         return ""
 
     def call(self, inputs):
+        if not inputs.is_floating_point():  # integer features (one-hot ints, counts): Keras promotes them
+            inputs = inputs.to(self.kernel.dtype)
         # F.linear wants (out, in); the transposed view of Keras's (in, out) kernel costs no copy.
         outputs = F.linear(inputs, self.kernel.t(), self.bias)
         return self.activation(outputs)

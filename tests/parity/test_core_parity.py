@@ -138,3 +138,15 @@ def test_frozen_weights_split_like_keras(trainable):
     assert len(ours.trainable_weights) == len(theirs.trainable_weights)
     assert len(ours.non_trainable_weights) == len(theirs.non_trainable_weights)
     assert [w.shape for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+
+
+def test_dense_promotes_integer_inputs_as_keras():
+    x = np.arange(6, dtype="int64").reshape(2, 3)
+    theirs = keras.layers.Dense(2)
+    expected = keras.ops.convert_to_numpy(theirs(x))
+    ours = layerwise.layers.Dense(2)
+    ours.build((None, 3))
+    ours.set_weights(theirs.get_weights())
+    got = ours(x)
+    assert got.dtype == torch.float32
+    np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-6)
