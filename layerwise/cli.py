@@ -3,6 +3,9 @@
 ``layerwise demo`` runs the weather lesson end to end (see ``layerwise.demo``):
 89 weather features in, tomorrow's sunshine hours in Basel out, trained with
 early stopping and compared with the "tomorrow = today" baseline.
+
+``layerwise playground`` serves the TensorFlow-Playground lesson on
+127.0.0.1 (see ``layerwise.playground``), trained by a real layerwise model.
 """
 
 import argparse
