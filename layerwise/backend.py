@@ -102,6 +102,8 @@ def standardize_dtype(dtype):
         name = {"float": "float32", "double": "float64"}[name]
     if name.startswith("mixed_"):
         name = "float32"
+    if name in ("string", "str"):  # texts: kept as numpy arrays, never a torch tensor
+        return "string"
     if name not in _TORCH_DTYPES:
         raise ValueError(
             f"Unknown dtype {dtype!r}; expected one of {sorted(_TORCH_DTYPES)}."
@@ -113,7 +115,11 @@ def torch_dtype(dtype):
     """The ``torch.dtype`` for a dtype given in any spelling (None means floatx)."""
     if isinstance(dtype, torch.dtype):
         return dtype
-    return _TORCH_DTYPES[standardize_dtype(dtype)]
+    name = standardize_dtype(dtype)
+    if name == "string":
+        raise ValueError("Strings have no torch dtype: texts stay numpy arrays until a layer such as "
+                         "TextVectorization or StringLookup turns them into ids.")
+    return _TORCH_DTYPES[name]
 
 
 def _device_from_setting(setting):

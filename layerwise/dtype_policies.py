@@ -60,6 +60,8 @@ class DTypePolicy:
             raise TypeError(f"A DTypePolicy is named by a string such as 'mixed_float16'; got {name!r}.")
         if name in _MIXED:
             self._compute_dtype, self._variable_dtype = _MIXED[name], "float32"
+        elif name == "string":  # Input(dtype="string"): texts that stay on the host for TextVectorization
+            self._compute_dtype = self._variable_dtype = "string"
         else:
             try:
                 dtype = backend.standardize_dtype(name)

@@ -8,6 +8,7 @@ list, with no per-call graph work.
 
 import collections
 
+import numpy as np
 import torch
 
 from layerwise import backend
@@ -265,6 +266,11 @@ def _check_keras_tensor(tensor, argument):
 
 def _conform(value, symbolic):
     """Match a concrete input to its ``Input``: dtype, and a missing/extra trailing axis of 1."""
+    if symbolic.dtype == "string":  # texts stay a numpy array; a string layer turns them into ids
+        value = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+        if value.ndim == len(symbolic.shape) - 1 and symbolic.shape[-1] == 1:
+            value = value[..., None]
+        return value
     if not isinstance(value, torch.Tensor):
         value = backend.convert_to_tensor(value, dtype=symbolic.dtype)
     expected_rank = len(symbolic.shape)

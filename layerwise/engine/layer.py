@@ -228,7 +228,8 @@ class Layer(torch.nn.Module):
         self._dtype_policy = dtype_policies.get(dtype)
         self._dtype = self._dtype_policy.variable_dtype
         # A mixed policy runs call() under torch.autocast in this dtype; None for plain policies.
-        self._compute_torch_dtype = backend.torch_dtype(self._dtype_policy.compute_dtype)
+        self._compute_torch_dtype = None if self._dtype_policy.compute_dtype == "string" else \
+            backend.torch_dtype(self._dtype_policy.compute_dtype)
         self._autocast_dtype = self._compute_torch_dtype if self._dtype_policy.is_mixed else None
         self.autocast = autocast
         self.built = False
@@ -569,7 +570,7 @@ class Layer(torch.nn.Module):
                 self._check_input(inputs)
             self._maybe_build(nest.map_structure(_shape_of, inputs))
         # As Keras, a layer computes in its own dtype: float inputs of another float dtype are cast.
-        if self.autocast and self._compute_torch_dtype.is_floating_point:
+        if self.autocast and self._compute_torch_dtype is not None and self._compute_torch_dtype.is_floating_point:
             if inputs.__class__ is torch.Tensor:
                 if inputs.dtype is not self._compute_torch_dtype and inputs.is_floating_point():
                     inputs = _cast_float(inputs, self._compute_torch_dtype)
