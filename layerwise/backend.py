@@ -111,6 +111,23 @@ def standardize_dtype(dtype):
     return name
 
 
+def is_text_array(value):
+    """Whether ``value`` is a numpy array of strings (str/bytes dtype, or objects holding strings).
+
+    Texts never become tensors: they stay numpy arrays until a string layer
+    (TextVectorization, StringLookup, ...) turns them into ids.
+
+    Example:
+
+    >>> is_text_array(np.array(["a good film"])), is_text_array(np.zeros(3))
+    (True, False)
+    """
+    return isinstance(value, np.ndarray) and (
+        value.dtype.kind in "US"
+        or value.dtype.kind == "O" and value.size > 0 and isinstance(value.reshape(-1)[0], (str, bytes))
+    )
+
+
 def torch_dtype(dtype):
     """The ``torch.dtype`` for a dtype given in any spelling (None means floatx)."""
     if isinstance(dtype, torch.dtype):

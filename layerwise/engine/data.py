@@ -122,10 +122,7 @@ def _text_array(value):
     """``value`` as a numpy array if it holds strings (numpy str/bytes, objects, a pandas Series), else None."""
     if _is_series(value):
         value = value.to_numpy()
-    if isinstance(value, np.ndarray) and (value.dtype.kind in "US" or value.dtype.kind == "O" and value.size
-                                          and isinstance(value.reshape(-1)[0], (str, bytes))):
-        return value
-    return None
+    return value if backend.is_text_array(value) else None
 
 
 def num_samples(structure, argument):

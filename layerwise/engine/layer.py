@@ -168,15 +168,9 @@ def _shape_of(x):
 def _convert_inputs(structure):
     return nest.map_structure(
         lambda leaf: leaf if isinstance(leaf, torch.Tensor) or leaf is None or isinstance(leaf, (bool, str))
-        or _is_text_array(leaf) else backend.convert_to_tensor(leaf),
+        or backend.is_text_array(leaf) else backend.convert_to_tensor(leaf),
         structure,
     )
-
-
-def _is_text_array(leaf):
-    # Text stays a numpy array: the string preprocessing layers (TextVectorization, ...) turn it into ids.
-    return isinstance(leaf, np.ndarray) and (leaf.dtype.kind in "US" or leaf.dtype.kind == "O" and leaf.size > 0
-                                             and isinstance(leaf.reshape(-1)[0], (str, bytes)))
 
 
 _LEGACY_INPUT_KWARGS = ("input_shape", "input_dim", "batch_input_shape", "batch_size", "weights")

@@ -28,7 +28,7 @@ too, since inductor cannot lower the fused kernels' training form on the CPU.
 
 import torch
 
-from layerwise import activations, backend, constraints, initializers, regularizers
+from layerwise import activations, backend, regularizers
 from layerwise.engine import nest
 from layerwise.engine.layer import InputSpec, Layer
 from layerwise.layers.rnn_cells import (
@@ -548,24 +548,16 @@ class _CellProperties:
     recurrent_dropout = property(lambda self: self.cell.recurrent_dropout)
 
     def _cell_config(self):
-        return {
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-        }
+        return self.cell._common_config()
 
     def _penalties_config(self):
-        return {
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "dropout": self.dropout,
-            "recurrent_dropout": self.recurrent_dropout,
-        }
+        # The cell's entries, with the layer's own activity regularizer where Keras lists it.
+        config = {}
+        for key, value in self.cell._penalty_config().items():
+            config[key] = value
+            if key == "bias_regularizer":
+                config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config):

@@ -61,14 +61,19 @@ def untrusted_sizes():
 
 def check_allocation(shape, itemsize, where):
     """Refuse a weight of ``shape`` declared by an untrusted config if it is too large (see above)."""
-    if not getattr(_untrusted_config, "active", False):
-        return
+    if getattr(_untrusted_config, "active", False):
+        _declared_bytes(tuple(shape), itemsize, where, "the config")
+
+
+def _declared_bytes(shape, itemsize, where, declarer):
+    """The bytes ``shape`` needs; refuses more than a weight may take (before anything is allocated)."""
     declared_bytes = int(np.prod(shape, dtype=np.float64) * itemsize)
     if declared_bytes > MAX_VARIABLE_BYTES:
         raise UnsafeFileError(
-            f"Refused {where}: the config declares shape {tuple(shape)} ({declared_bytes:,} bytes), more "
-            f"than the {MAX_VARIABLE_BYTES:,} bytes a weight may take."
+            f"Refused {where}: {declarer} declares shape {shape} ({declared_bytes:,} bytes), more than "
+            f"the {MAX_VARIABLE_BYTES:,} bytes a weight may take."
         )
+    return declared_bytes
 
 
 @contextlib.contextmanager
@@ -168,12 +173,7 @@ def check_dataset(dataset, where="a variable"):
         raise UnsafeFileError(
             f"Refused {where}: its data type is {dtype}, not a number type; model weights are numbers."
         )
-    declared_bytes = int(np.prod(shape, dtype=np.float64) * dtype.itemsize)
-    if declared_bytes > MAX_VARIABLE_BYTES:
-        raise UnsafeFileError(
-            f"Refused {where}: the file declares shape {shape} ({declared_bytes:,} bytes), more than "
-            f"the {MAX_VARIABLE_BYTES:,} bytes a weight may take."
-        )
+    declared_bytes = _declared_bytes(shape, dtype.itemsize, where, "the file")
     if declared_bytes > _BOMB_FLOOR_BYTES:
         stored = dataset.id.get_storage_size()
         if declared_bytes > _MAX_EXPANSION * stored:

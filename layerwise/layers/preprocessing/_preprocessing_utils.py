@@ -28,17 +28,6 @@ def is_dataframe_or_series(value):
     return hasattr(value, "to_numpy") and hasattr(value, "index")
 
 
-def is_string_array(array):
-    """True for numpy arrays of ``str``/``bytes`` (and object arrays whose first item is one)."""
-    if not isinstance(array, np.ndarray):
-        return False
-    if array.dtype.kind in "US":
-        return True
-    if array.dtype.kind == "O" and array.size:
-        return isinstance(array.reshape(-1)[0], (str, bytes))
-    return False
-
-
 def as_array(inputs):
     """Lists, tuples, pandas objects and scalars as numpy arrays; tensors stay tensors."""
     if isinstance(inputs, (torch.Tensor, np.ndarray)):
