@@ -70,3 +70,19 @@ def test_set_random_seed_repeats_torch_and_numpy_draws():
     keras.utils.set_random_seed(3)
     second = (torch.rand(3), np.random.rand(3))
     assert torch.equal(first[0], second[0]) and np.array_equal(first[1], second[1])
+
+
+def test_is_text_array_recognises_only_arrays_of_strings():
+    assert backend.is_text_array(np.array(["a good film", "bad"]))
+    assert backend.is_text_array(np.array([b"bytes"]))
+    assert backend.is_text_array(np.array(["x", None], dtype=object))
+    assert not backend.is_text_array(np.zeros(3))
+    assert not backend.is_text_array(np.array([], dtype=object))
+    assert not backend.is_text_array(["a list", "of texts"])
+
+
+def test_strings_have_no_torch_dtype():
+    assert backend.standardize_dtype("string") == "string"
+    with pytest.raises(ValueError, match="Strings have no torch dtype: texts stay numpy arrays until a layer such "
+                                         "as TextVectorization or StringLookup turns them into ids."):
+        backend.torch_dtype("string")

@@ -425,6 +425,14 @@ class Mean(Metric):
 
         The same as ``update_state(value, sample_weight=batch_size)`` in two
         tensor operations; the training loop feeds its loss trackers this way.
+
+        Example:
+
+        >>> tracker = layerwise.metrics.Mean(name="loss")
+        >>> tracker.add_batch_mean(torch.tensor(2.0), 32)
+        >>> tracker.add_batch_mean(torch.tensor(5.0), 16)
+        >>> float(tracker.result())
+        3.0
         """
         self._follow(value)
         self.total.add_(value.detach(), alpha=batch_size)

@@ -26,6 +26,11 @@ def atomic_write(path, directory=False):
     replaces ``path`` (an existing directory at ``path`` is removed only after
     the new one is complete). On an exception the temporary file or directory
     is removed and ``path`` is left as it was.
+
+    Example:
+
+    >>> with atomic_write("weights.h5") as temporary:
+    ...     h5py.File(temporary, "w").close()
     """
     path = os.fspath(path)
     parent = os.path.dirname(os.path.abspath(path))

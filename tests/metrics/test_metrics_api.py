@@ -569,3 +569,12 @@ def test_public_names_are_documented():
         assert "Example:" in doc, name
         if name not in ("Metric",) and (isinstance(obj, type) or callable(obj)):
             assert "Args:" in doc, name
+
+
+def test_add_batch_mean_equals_the_weighted_update():
+    fast, general = layerwise.metrics.Mean(), layerwise.metrics.Mean()
+    for value, batch_size in ((2.0, 32), (5.0, 16), (0.5, 7)):
+        fast.add_batch_mean(torch.tensor(value), batch_size)
+        general.update_state(torch.tensor(value), sample_weight=batch_size)
+    assert float(fast.result()) == pytest.approx(float(general.result()))
+    assert float(fast.count) == float(general.count) == 55
