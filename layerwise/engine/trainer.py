@@ -19,7 +19,7 @@ from layerwise import optimizers as optimizers_module
 from layerwise.callbacks.callback import CallbackList, LazyLogs
 from layerwise.callbacks.history import History
 from layerwise.callbacks.progbar import ProgbarLogger
-from layerwise.engine import nest
+from layerwise.engine import host_memory, nest
 from layerwise.engine.compile_utils import CompiledLoss, CompiledMetrics
 from layerwise.engine.data import ArrayData, IterableData, is_iterable_source, make_data, to_tensors, unpack_batch
 
@@ -412,6 +412,7 @@ class Trainer:
         return to_tensors(unpack_batch(first)[0], "x")
 
     def _epoch_batches(self, data, batch_size, shuffle, steps):
+        host_memory.keep_freed_memory()  # once per process: reuse freed activations' memory
         if isinstance(data, IterableData):
             yield from data.batches(steps=steps)
             return
