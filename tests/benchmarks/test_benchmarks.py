@@ -41,3 +41,20 @@ def test_unknown_workload_is_refused(capsys):
     with pytest.raises(SystemExit):
         command.main(["weather"])
     assert "unknown workload(s) ['weather']" in capsys.readouterr().err
+
+
+def test_kernel_floor_times_the_cnn_step_convolutions():
+    import torch
+
+    from benchmarks import kernel_floor
+
+    calls = kernel_floor._convolution_calls("cpu")
+    # Forward and backward for each of the two convolutions; forwards also count the validation share.
+    assert [weight for _, weight in calls] == [1.2, 1.0, 1.2, 1.0]
+    first_input_grad, first_kernel_grad, first_bias_grad = calls[1][0]()
+    assert first_input_grad is None  # the images need no gradient
+    assert first_kernel_grad.shape == (50, 3, 3, 3) and first_bias_grad.shape == (50,)
+    assert calls[2][0]().shape == (32, 50, 28, 28)
+    second_input_grad = calls[3][0]()[0]
+    assert isinstance(second_input_grad, torch.Tensor) and second_input_grad.shape == (32, 50, 30, 30)
+    assert kernel_floor.kernel_seconds(repetitions=1, calls_per_repetition=1) > 0
