@@ -141,3 +141,25 @@ def test_layers_cast_float_inputs_to_their_own_dtype_as_keras():
     assert mixed(np.ones((2, 4), "float32")).dtype == torch.float32
     theirs = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(1, dtype="float64")])
     assert str(theirs(np.ones((2, 4), "float32")).dtype).endswith("float64")
+
+
+def test_loss_scale_optimizer_reads_one_value_from_the_device_per_step():
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class CountHostReads(TorchDispatchMode):
+        reads = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func is torch.ops.aten._local_scalar_dense.default:  # what .item(), bool(), int() call
+                CountHostReads.reads += 1
+            return func(*args, **(kwargs or {}))
+
+    layer = layerwise.layers.Dense(2)
+    layer.build((None, 3))
+    optimizer = layerwise.optimizers.LossScaleOptimizer(layerwise.optimizers.Adam(), dynamic_growth_steps=2)
+    with CountHostReads():
+        for _ in range(3):
+            optimizer.apply([torch.ones(3, 2), torch.ones(2)], layer.trainable_weights)
+    assert CountHostReads.reads == 3
+    # Grown once, after the second step; the third step counts towards the next growth.
+    assert float(optimizer.dynamic_scale) == 2.0**16 and int(optimizer.step_counter) == 1

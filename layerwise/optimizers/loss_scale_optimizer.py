@@ -84,19 +84,23 @@ class LossScaleOptimizer(Optimizer):
         """Unscale the gradients; update with them if all are finite, else skip and halve the scale."""
         with torch.no_grad():
             present = [g for g in grads if g is not None]
-            unscaled = torch._foreach_div(present, self.dynamic_scale) if present else []
-            finite = all(bool(torch.isfinite(g).all()) for g in unscaled)  # one sync per step
-            if not finite:
+            if not present:
+                return
+            unscaled = torch._foreach_div(present, self.dynamic_scale)
+            # The largest magnitude per gradient (no overflow, unlike a 2-norm): NaN or inf if any is.
+            largest = torch.stack(torch._foreach_norm(unscaled, float("inf")))
+            if not bool(torch.isfinite(largest).all()):  # the step's only host synchronisation
                 self.dynamic_scale.div_(2)
                 self.step_counter.zero_()
                 return
             iterator = iter(unscaled)
             self.inner_optimizer.apply([None if g is None else next(iterator) for g in grads],
                                        trainable_variables)
+            # Grow the scale after dynamic_growth_steps finite steps, decided on the device.
             self.step_counter.add_(1)
-            if int(self.step_counter) >= self.dynamic_growth_steps:
-                self.dynamic_scale.mul_(2)
-                self.step_counter.zero_()
+            grow = self.step_counter >= self.dynamic_growth_steps
+            self.dynamic_scale.mul_(torch.where(grow, 2.0, 1.0))
+            self.step_counter.masked_fill_(grow, 0)
 
     def get_config(self):
         from layerwise.saving.serialization import serialize_keras_object
