@@ -144,19 +144,17 @@ class InputSpec:
 # to every nested layer that is called without one (Keras's call context).
 _call_context = threading.local()
 
-# Per-class facts about ``call``'s signature, decided once, not on every call.
-_signature_cache = {}
+def _call_facts(call):
+    """``(takes training, takes mask, training's default)`` for a layer class's ``call``.
 
-
-def _call_signature(cls):
-    facts = _signature_cache.get(cls)
-    if facts is None:
-        params = inspect.signature(cls.call).parameters
-        default = params["training"].default if "training" in params else None
-        facts = ("training" in params, "mask" in params,
-                 None if default is inspect.Parameter.empty else default)
-        _signature_cache[cls] = facts
-    return facts
+    Decided once per class (``Layer.__init_subclass__``) and read as the class
+    attribute ``_call_facts``: torch.compile guards class attributes by the
+    layer's type, so a compiled ``__call__`` never reuses one class's answer
+    for another (a module-level cache keyed by class did, after a graph break).
+    """
+    params = inspect.signature(call).parameters
+    default = params["training"].default if "training" in params else None
+    return ("training" in params, "mask" in params, None if default is inspect.Parameter.empty else default)
 
 
 def _shape_of(x):
@@ -201,11 +199,14 @@ class Layer(torch.nn.Module):
     """
 
     _keras_module = "keras.layers"
+    _call_facts = (False, False, None)  # Layer.call's own signature takes neither training nor mask
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
+        if "call" in cls.__dict__:
+            cls._call_facts = _call_facts(cls.call)
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -579,7 +580,7 @@ class Layer(torch.nn.Module):
             if inputs.__class__ is torch.Tensor:
                 self._accepted_shape, self._accepted_spec = inputs.shape, self.input_spec
 
-        takes_training, takes_mask, default_training = _call_signature(type(self))
+        takes_training, takes_mask, default_training = self._call_facts
         training = kwargs.pop("training", None)
         if training is None:
             training = getattr(_call_context, "training", None)

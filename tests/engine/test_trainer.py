@@ -219,6 +219,26 @@ def test_jit_compile_trains_the_same_model():
     assert history.history["loss"][-1] < history.history["loss"][0]
 
 
+def test_jit_compile_survives_a_graph_break_in_a_user_layer_that_takes_training():
+    class ReadsTheHost(keras.layers.Layer):
+        def call(self, x, training=None):
+            if training and float(x.abs().mean()) >= 0:  # a host read: torch.compile breaks the graph here
+                return x * 1.0
+            return x
+
+    x, y = _regression_data(64, 3)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(8), ReadsTheHost(), keras.layers.Dense(1)])
+    model(x[:2])  # an eager call first, as a summary or a quick check does
+    model.compile(optimizer="adam", loss="mse", jit_compile=True)
+    eager = keras.models.clone_model(model)
+    eager.set_weights(model.get_weights())
+    eager.compile(optimizer="adam", loss="mse")
+    compiled_loss = model.fit(x, y, epochs=2, verbose=0, shuffle=False).history["loss"]
+    eager_loss = eager.fit(x, y, epochs=2, verbose=0, shuffle=False).history["loss"]
+    np.testing.assert_allclose(compiled_loss, eager_loss, rtol=1e-5)
+    np.testing.assert_allclose(model.predict(x, verbose=0), eager.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
 def test_sample_and_class_weights_change_the_loss():
     x, labels = _classification_data(n=60)
     model = _mlp(4, 3, activation="softmax")
