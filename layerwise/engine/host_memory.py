@@ -12,8 +12,9 @@ PyTorch's own caching allocator does on GPUs and as the usual advice to
 preload jemalloc or tcmalloc does on CPUs.
 
 The setting is process-wide, so it is applied once, only when layerwise
-starts iterating over batches (``fit``, ``evaluate``, ``predict``), never
-at import. It leaves the process alone when:
+starts running batches (``fit``, ``evaluate``, ``predict``,
+``train_on_batch``, ``test_on_batch``), never at import. It leaves the
+process alone when:
 
 * the C library is not glibc (macOS, Windows, musl): nothing to tune;
 * the user tuned ``malloc`` already (``GLIBC_TUNABLES`` naming a malloc

@@ -520,6 +520,7 @@ class Trainer:
     # ------------------------------------------------------------------ single batches
 
     def _single_batch_data(self, x, y, sample_weight, class_weight=None):
+        host_memory.keep_freed_memory()  # custom loops of train_on_batch churn memory as fit does
         data = ArrayData(x, y, sample_weight, class_weight=class_weight)
         self._prepare(data.x)
         return (data.x, data.y, data.sample_weight)

@@ -77,3 +77,17 @@ def test_tuned_by_default_where_the_c_library_is_glibc(environ):
 def test_the_decision_is_taken_once_per_process():
     first = host_memory.keep_freed_memory()
     assert host_memory.keep_freed_memory() is first
+
+
+def test_custom_loops_of_train_on_batch_are_tuned_too():
+    script = ("import numpy as np, layerwise as keras\n"
+              "from layerwise.engine import host_memory\n"
+              "model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+              "model.compile(optimizer='sgd', loss='mse')\n"
+              "assert host_memory._decision is None\n"
+              "model.train_on_batch(np.ones((4, 2), 'float32'), np.ones((4, 1), 'float32'))\n"
+              "print(host_memory._decision)\n")
+    env = {name: value for name, value in os.environ.items() if name != "LAYERWISE_KEEP_HOST_MEMORY"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300,
+                         check=True)
+    assert out.stdout.strip() == str(host_memory.tuning_wanted(env))
