@@ -4,27 +4,31 @@ import numpy as np
 import torch
 
 
-def to_categorical(x, num_classes=None):
+def to_categorical(x, num_classes=None, dtype=None):
     """One-hot encode integer class labels.
 
     Args:
         x: integer labels, any shape (a trailing axis of size 1 is dropped,
-            as Keras does); numpy array, list or torch tensor.
+            as Keras does); numpy array, list, pandas Series or torch tensor.
         num_classes: number of classes; default ``max(x) + 1``.
+        dtype: the result's dtype. Keras 3 has no such argument and returns
+            float64 for arrays, the default here (float32 for torch tensors);
+            tf.keras 2's ``dtype=`` (``"float32"`` there) is accepted.
 
     Returns:
-        A float32 array of shape ``x.shape + (num_classes,)`` (a torch tensor
-        if ``x`` was one).
+        An array of shape ``x.shape + (num_classes,)`` (a torch tensor if
+        ``x`` was one).
 
     Example:
 
     >>> layerwise.utils.to_categorical([0, 2, 1], num_classes=3)
     array([[1., 0., 0.],
            [0., 0., 1.],
-           [0., 1., 0.]], dtype=float32)
+           [0., 1., 0.]])
     """
     if isinstance(x, torch.Tensor):
-        return torch.as_tensor(to_categorical(x.detach().cpu().numpy(), num_classes), device=x.device)
+        categorical = to_categorical(x.detach().cpu().numpy(), num_classes, dtype or "float32")
+        return torch.as_tensor(categorical, device=x.device)
     labels = np.asarray(x)
     if labels.dtype.kind == "f":
         if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
@@ -47,7 +51,7 @@ def to_categorical(x, num_classes=None):
             f"to_categorical got num_classes={num_classes}, but the labels go up to {largest}; "
             f"num_classes must be at least {largest + 1}."
         )
-    categorical = np.zeros(labels.shape + (num_classes,), dtype="float32")
+    categorical = np.zeros(labels.shape + (num_classes,), dtype=dtype or "float64")
     np.put_along_axis(categorical, labels[..., None], 1.0, axis=-1)
     return categorical
 

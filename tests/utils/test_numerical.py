@@ -13,12 +13,22 @@ def test_to_categorical_matches_keras(labels, num_classes):
     ours = layerwise.utils.to_categorical(labels, num_classes)
     theirs = keras.utils.to_categorical(np.asarray(labels), num_classes)
     np.testing.assert_array_equal(ours, theirs)
-    assert ours.dtype == np.float32
+    assert ours.dtype == theirs.dtype == np.float64
 
 
-def test_to_categorical_keeps_torch_tensors():
+def test_to_categorical_keeps_torch_tensors_in_float32():
     out = layerwise.utils.to_categorical(torch.tensor([1, 0]), 2)
-    assert isinstance(out, torch.Tensor) and out.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    theirs = keras.utils.to_categorical(torch.tensor([1, 0]), 2)
+    assert isinstance(out, torch.Tensor) and out.tolist() == theirs.tolist() == [[0.0, 1.0], [1.0, 0.0]]
+    # Keras's torch backend returns its integer one_hot here (int64); a float tensor is what a loss takes.
+    assert out.dtype == torch.float32
+
+
+def test_to_categorical_takes_tf_keras_2s_dtype_and_pandas_series():
+    import pandas as pd
+
+    out = layerwise.utils.to_categorical(pd.Series([1, 0, 1]), dtype="float32")
+    assert out.dtype == np.float32 and out.tolist() == [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
 
 
 def test_to_categorical_errors():
