@@ -102,8 +102,13 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config):
-        """Rebuild the initializer from :meth:`get_config`'s dict."""
-        return cls(**config)
+        """Rebuild the initializer from :meth:`get_config`'s dict.
+
+        tf.keras 1.14-2.1 also wrote a ``dtype`` into every initializer's
+        config (the files of courses from that time have it); it is dropped,
+        as Keras 3's initializers take none: the weight's dtype is the layer's.
+        """
+        return cls(**{key: value for key, value in config.items() if key != "dtype"})
 
     def clone(self):
         """A new initializer with the same config."""

@@ -538,6 +538,31 @@ def test_hand_written_keras2_functional_file(tmp_path):
                                rtol=1e-5, atol=1e-5)
 
 
+def test_tf_keras_2_initializer_configs_with_a_dtype_load(tmp_path):
+    """tf.keras 1.14-2.1 ("2.2.4-tf") wrote {"seed": null, "dtype": "float32"} into initializer configs,
+    as in the bootcamp lesson's model.json; both model_from_json and load_model read them."""
+    def dense(name, units, **extra):
+        config = _dense_config(name, units, **extra)
+        config["kernel_initializer"] = {"class_name": "GlorotUniform", "config": {"seed": None, "dtype": "float32"}}
+        config["bias_initializer"] = {"class_name": "Zeros", "config": {"dtype": "float32"}}
+        return config
+
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": [
+        {"class_name": "Dense", "config": dense("dense", 8, activation="relu", batch_input_shape=[None, 11])},
+        {"class_name": "Dense", "config": dense("dense_1", 1)}]}}
+    from_json = layerwise.models.model_from_json(json.dumps({**config, "keras_version": "2.2.4-tf",
+                                                              "backend": "tensorflow"}))
+    assert [layer.units for layer in from_json.layers] == [8, 1]
+    assert isinstance(from_json.layers[0].kernel_initializer, layerwise.initializers.GlorotUniform)
+    weights = {"dense": _dense_weights("dense", (11, 8), 1), "dense_1": _dense_weights("dense_1", (8, 1), 2)}
+    _write_keras2_file(tmp_path / "keras2_tf.h5", config, weights, keras_version="2.2.4-tf")
+    model = layerwise.models.load_model(tmp_path / "keras2_tf.h5")
+    x = _x(3, 11)
+    (k1, b1), (k2, b2) = [w for _, w in weights["dense"]], [w for _, w in weights["dense_1"]]
+    np.testing.assert_allclose(model.predict(x, verbose=0), np.maximum(x @ k1 + b1, 0) @ k2 + b2,
+                               rtol=1e-5, atol=1e-5)
+
+
 def test_hand_written_keras2_sequential_with_recurrent_settings(tmp_path):
     """Keras 2.0's Sequential config (a bare list), batch_input_shape on the first layer, Embedding's
     input_length, LSTM's implementation/time_major, GRU without reset_after, BatchNormalization's list axis."""
