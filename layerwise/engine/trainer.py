@@ -320,7 +320,7 @@ class Trainer:
             validation = None
         if class_weight and isinstance(data, ArrayData):
             data.weight_classes(class_weight)
-        self._prepare(self._first_inputs(data))
+        self._prepare(self._first_inputs(data, batch_size))
         if isinstance(data, ArrayData):
             self._check_targets(data.y)
         steps = steps_per_epoch or data.steps(batch_size)
@@ -399,10 +399,15 @@ class Trainer:
             return ArrayData(*validation_data)
         return make_data(validation_data)
 
-    def _first_inputs(self, data):
-        """The inputs of the first two samples (to build the model and read its output shapes)."""
+    def _first_inputs(self, data, batch_size):
+        """The first batch's inputs (to build the model and read its output shapes).
+
+        A whole batch rather than fewer samples, so that an input the model
+        refuses is reported with the shape of the batches the user sends, as
+        Keras reports it.
+        """
         if isinstance(data, ArrayData):
-            return nest.map_structure(lambda t: None if t is None else t[:2], data.x)
+            return nest.map_structure(lambda t: None if t is None else t[:batch_size], data.x)
         # Peek at an iterable without losing the batch.
         if data._one_shot:
             first = next(data._iterator)
@@ -469,7 +474,7 @@ class Trainer:
         verbose = _resolve_verbose(verbose)
         data = make_data(x, y, sample_weight)
         batch_size = batch_size or 32
-        self._prepare(self._first_inputs(data))
+        self._prepare(self._first_inputs(data, batch_size))
         if isinstance(data, ArrayData):
             self._check_targets(data.y)
         total_steps = steps or data.steps(batch_size)

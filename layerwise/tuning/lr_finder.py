@@ -320,7 +320,7 @@ def find_learning_rate(model, x, y=None, start=1e-7, end=10.0, steps=100, batch_
             "loss=...)) or pass loss=."
         )
     data = make_data(x, y, sample_weight)
-    first_inputs = model._first_inputs(data)
+    first_inputs = model._first_inputs(data, batch_size)
     if compiled:
         model._prepare(first_inputs)  # builds the model and its compiled loss once, as fit would
         if isinstance(data, ArrayData):

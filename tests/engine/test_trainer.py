@@ -397,3 +397,14 @@ def test_single_output_accepts_one_element_loss_and_loss_weights_lists():
         model.compile(optimizer="sgd", loss=loss, loss_weights=weights)
         results.append(model.evaluate(x, y, verbose=0))
     assert results[0] == results[1]
+
+
+def test_fit_on_data_with_other_columns_names_the_first_batchs_shape():
+    model = keras.Sequential([keras.layers.Dense(8, input_dim=67, name="hidden"), keras.layers.Dense(2)])
+    model.compile(optimizer="adam", loss="mse")
+    with pytest.raises(ValueError, match=r"^Dense 'hidden' expects inputs with last dimension 67, got 68 "
+                                         r"\(input shape \(32, 68\)\) — does your data have the same columns as "
+                                         r"the data the model was built for\?$"):
+        model.fit(np.zeros((100, 68), "float32"), np.zeros((100, 2), "float32"), verbose=0)
+    with pytest.raises(ValueError, match=r"got 68 \(input shape \(10, 68\)\)"):
+        model.evaluate(np.zeros((100, 68), "float32"), np.zeros((100, 2), "float32"), batch_size=10, verbose=0)
