@@ -2,7 +2,7 @@
 
 import torch
 
-from layerwise.optimizers.optimizer import Optimizer, check_non_negative, check_unit_interval, document
+from layerwise.optimizers.optimizer import Optimizer, check_epsilon, check_unit_interval, document
 from layerwise.saving import registry
 
 
@@ -48,7 +48,7 @@ class Adadelta(Optimizer):
             gradient_accumulation_steps=gradient_accumulation_steps, name=name, **kwargs,
         )
         self.rho = check_unit_interval("Adadelta", "rho", rho)
-        self.epsilon = check_non_negative("Adadelta", "epsilon", epsilon)
+        self.epsilon = check_epsilon("Adadelta", epsilon)
 
     def build(self, variables):
         """Create the running averages of squared gradients and squared updates per weight."""

@@ -3,7 +3,7 @@
 import torch
 
 from layerwise.initializers import Constant
-from layerwise.optimizers.optimizer import Optimizer, check_non_negative, document
+from layerwise.optimizers.optimizer import Optimizer, check_epsilon, check_non_negative, document
 from layerwise.saving import registry
 
 
@@ -52,7 +52,7 @@ class Adagrad(Optimizer):
         )
         self.initial_accumulator_value = check_non_negative(
             "Adagrad", "initial_accumulator_value", initial_accumulator_value)
-        self.epsilon = check_non_negative("Adagrad", "epsilon", epsilon)
+        self.epsilon = check_epsilon("Adagrad", epsilon)
 
     def build(self, variables):
         """Create one accumulator per weight, filled with ``initial_accumulator_value``."""

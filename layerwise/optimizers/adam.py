@@ -7,7 +7,7 @@ import torch
 from layerwise.optimizers.optimizer import (
     Optimizer,
     _round_to,
-    check_non_negative,
+    check_epsilon,
     check_unit_interval,
     document,
 )
@@ -110,7 +110,7 @@ class Adam(Optimizer):
         owner = type(self).__name__
         self.beta_1 = check_unit_interval(owner, "beta_1", beta_1, closed=False)
         self.beta_2 = check_unit_interval(owner, "beta_2", beta_2, closed=False)
-        self.epsilon = check_non_negative(owner, "epsilon", epsilon)
+        self.epsilon = check_epsilon(owner, epsilon)
         self.amsgrad = bool(amsgrad)
 
     def build(self, variables):

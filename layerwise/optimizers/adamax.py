@@ -5,7 +5,7 @@ import torch
 from layerwise.optimizers.optimizer import (
     Optimizer,
     _round_to,
-    check_non_negative,
+    check_epsilon,
     check_unit_interval,
     document,
 )
@@ -57,7 +57,7 @@ class Adamax(Optimizer):
         )
         self.beta_1 = check_unit_interval("Adamax", "beta_1", beta_1, closed=False)
         self.beta_2 = check_unit_interval("Adamax", "beta_2", beta_2, closed=False)
-        self.epsilon = check_non_negative("Adamax", "epsilon", epsilon)
+        self.epsilon = check_epsilon("Adamax", epsilon)
 
     def build(self, variables):
         """Create the first moment and the infinity norm per weight."""

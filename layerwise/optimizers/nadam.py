@@ -5,7 +5,7 @@ import torch
 from layerwise.optimizers.optimizer import (
     Optimizer,
     _round_to,
-    check_non_negative,
+    check_epsilon,
     check_unit_interval,
     document,
 )
@@ -60,7 +60,7 @@ class Nadam(Optimizer):
         )
         self.beta_1 = check_unit_interval("Nadam", "beta_1", beta_1, closed=False)
         self.beta_2 = check_unit_interval("Nadam", "beta_2", beta_2, closed=False)
-        self.epsilon = check_non_negative("Nadam", "epsilon", epsilon)
+        self.epsilon = check_epsilon("Nadam", epsilon)
         self._u_product_value = 1.0
 
     def build(self, variables):

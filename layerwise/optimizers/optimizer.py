@@ -81,6 +81,23 @@ def check_non_negative(owner, name, value, none_ok=False):
                         lambda v: math.isfinite(v) and v >= 0.0, none_ok=none_ok)
 
 
+def check_epsilon(owner, value):
+    """The fuzz factor, a finite number ``>= 0``.
+
+    Keras 2 documented ``epsilon=None`` as "use the backend's epsilon" and
+    course code still passes it; Keras 3 needs a number, so ``None`` becomes
+    ``backend.epsilon()`` (1e-07) with a deprecation warning, as ``lr=`` does.
+    """
+    if value is None:
+        value = backend.epsilon()
+        warnings.warn(
+            f"{owner}: `epsilon=None` is Keras 2's way of asking for the default; pass a number "
+            f"instead (Keras 3 requires one). Using epsilon={value!r} (keras.backend.epsilon()).",
+            DeprecationWarning, stacklevel=_user_stacklevel(),
+        )
+    return check_non_negative(owner, "epsilon", value)
+
+
 _is_compiling = getattr(getattr(torch, "compiler", None), "is_compiling", None) or (lambda: False)
 _eager_apply = None
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from layerwise.optimizers.optimizer import Optimizer, check_non_negative, check_unit_interval, document
+from layerwise.optimizers.optimizer import Optimizer, check_epsilon, check_unit_interval, document
 from layerwise.saving import registry
 
 
@@ -60,7 +60,7 @@ class RMSprop(Optimizer):
         )
         self.rho = check_unit_interval("RMSprop", "rho", rho)
         self.momentum = check_unit_interval("RMSprop", "momentum", momentum)
-        self.epsilon = check_non_negative("RMSprop", "epsilon", epsilon)
+        self.epsilon = check_epsilon("RMSprop", epsilon)
         self.centered = bool(centered)
 
     def build(self, variables):

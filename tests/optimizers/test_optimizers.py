@@ -694,6 +694,19 @@ def test_legacy_lr_argument_warns_and_works():
     np.testing.assert_allclose(values(w), [0.5])
 
 
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adagrad", "Adadelta"])
+def test_keras2s_epsilon_none_means_the_backend_epsilon(name):
+    # The course's optimizer appendix: Adam(lr=0.001, ..., epsilon=None, decay=0.0, amsgrad=False).
+    with pytest.warns(DeprecationWarning, match=rf"^{name}: `epsilon=None` is Keras 2's way of asking for the "
+                                                r"default; pass a number instead \(Keras 3 requires one\)\. "
+                                                r"Using epsilon=1e-07 \(keras\.backend\.epsilon\(\)\)\.$"):
+        optimizer = getattr(optimizers, name)(learning_rate=0.01, epsilon=None)
+    assert optimizer.get_config()["epsilon"] == 1e-7
+    w = variable([1.0, 2.0])
+    optimizer.apply([torch.ones(2)], [w])  # the update runs with the number, not None
+    assert np.all(np.isfinite(values(w))) and not np.allclose(values(w), [1.0, 2.0])
+
+
 def test_legacy_decay_argument_warns_and_is_ignored_like_keras3():
     with pytest.warns(UserWarning, match=r"argument `decay` is no longer supported.*InverseTimeDecay"):
         optimizer = optimizers.SGD(learning_rate=0.1, decay=1e-6, momentum=0.9, nesterov=True)
