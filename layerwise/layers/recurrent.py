@@ -277,9 +277,9 @@ class RNN(Layer):
             return InputSpec(ndim=self._exact_rank, axes=axes)
         return InputSpec(min_ndim=3, axes=axes)
 
-    def _rank_message(self, shape):
+    def _rank_message(self, shape, where=None):
         # The same words as the engine's input_spec check, which guards later calls.
-        where = f"{type(self).__name__} '{self.name}'"
+        where = where or f"{type(self).__name__} '{self.name}'"
         if self._exact_rank is not None:
             return (f"{where} expects inputs of rank {self._exact_rank}, got rank "
                     f"{len(shape)} (shape {shape})." + self._input_hint(shape))
@@ -290,10 +290,15 @@ class RNN(Layer):
 
     # ------------------------------------------------------------------ building
 
-    def build(self, sequences_shape, initial_state_shape=None):
+    def check_sequences_shape(self, sequences_shape, where=None):
+        """Refuse inputs that are not sequences, naming ``where`` (default: this layer) in the error."""
         shape = tuple(None if d is None else int(d) for d in sequences_shape)
         if len(shape) < 3 or (self._exact_rank is not None and len(shape) != self._exact_rank):
-            raise ValueError(self._rank_message(shape))
+            raise ValueError(self._rank_message(shape, where))
+        return shape
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        shape = self.check_sequences_shape(sequences_shape)
         cell = self.cell
         if isinstance(cell, Layer) and not cell.built:
             cell.build((shape[0],) + shape[2:])

@@ -253,6 +253,9 @@ class Bidirectional(Wrapper):
                 "Bidirectional(LSTM(64)); to apply a layer to every time step use TimeDistributed."
             )
 
+    def _input_hint(self, shape):
+        return self.forward_layer._input_hint(shape)
+
     @staticmethod
     def _recreate(layer, prefix, go_backwards=None):
         config = copy.deepcopy(layer.get_config())
@@ -282,6 +285,10 @@ class Bidirectional(Wrapper):
     # ------------------------------------------------------------------ building and shapes
 
     def build(self, sequences_shape, initial_state_shape=None):
+        # Refused here, in the wrapper's name: the user never named the directions' inner layers.
+        check_sequences_shape = getattr(self.forward_layer, "check_sequences_shape", None)
+        if check_sequences_shape is not None:  # a built-in RNN (user layers only need RNN attributes)
+            check_sequences_shape(sequences_shape, where=f"Bidirectional '{self.name}'")
         for direction in (self.forward_layer, self.backward_layer):
             if not direction.built:
                 direction._maybe_build(tuple(sequences_shape))

@@ -430,6 +430,17 @@ def test_bidirectional_errors():
         Bidirectional(ToyRNN(2)).reset_state()
 
 
+def test_bidirectional_refuses_non_sequences_in_its_own_name():
+    # The course's slides run LSTM(4) (no return_sequences) into Bidirectional(LSTM(64)).
+    expected = (r"^Bidirectional 'bidirectional' expects inputs of rank 3, got rank 2 \(shape \(2, 4\)\)\. "
+                r"Recurrent layers expect \(batch, timesteps, features\)")
+    model = keras.Sequential([LSTM(4), Bidirectional(LSTM(64), name="bidirectional")])
+    with pytest.raises(ValueError, match=expected):
+        model(np.random.rand(2, 5, 3).astype("float32"))
+    with pytest.raises(ValueError, match=expected):  # called on its own, unbuilt
+        Bidirectional(LSTM(64), name="bidirectional")(np.random.rand(2, 4).astype("float32"))
+
+
 # ---------------------------------------------------------------- Bidirectional with the library's RNNs
 
 
