@@ -18,6 +18,7 @@ weights and where ``fit`` puts the data; ``auto`` takes CUDA when
 """
 
 import collections
+import numbers
 import os
 import random
 import re
@@ -126,6 +127,39 @@ def is_text_array(value):
         value.dtype.kind in "US"
         or value.dtype.kind == "O" and value.size > 0 and isinstance(value.reshape(-1)[0], (str, bytes))
     )
+
+
+def is_number_list(value):
+    """Whether ``value`` is a Python list (or tuple) of numbers, or of such lists: one array written out.
+
+    tf.keras 2 took such lists as arrays and beginners write them
+    (``model.predict([[1.0, 2.0], [3.0, 4.0]])``); a list of *arrays* stays a
+    list of inputs.
+
+    Example:
+
+    >>> is_number_list([[1.0, 2.0], [3.0, 4.0]]), is_number_list([np.zeros(2), np.ones(2)])
+    (True, False)
+    """
+    if not isinstance(value, (list, tuple)) or not value:
+        return False
+    return all(isinstance(item, (numbers.Number, np.number, np.bool_)) and not isinstance(item, complex)
+               or is_number_list(item) for item in value)
+
+
+def number_list_to_array(values, where):
+    """A list that :func:`is_number_list` accepts, as one numpy array; rows of unequal length are refused.
+
+    ``where`` names the argument in the error (``"x"``, ``"Dense 'dense'"``).
+    """
+    try:
+        return np.asarray(values)
+    except ValueError:  # rows of different lengths
+        lengths = sorted({len(row) for row in values if isinstance(row, (list, tuple))})
+        raise ValueError(
+            f"{where} got a Python list of rows with different lengths {lengths}; every sample needs the "
+            "same number of values. Pad the rows (keras.utils.pad_sequences) or pass a numpy array."
+        ) from None
 
 
 def torch_dtype(dtype):

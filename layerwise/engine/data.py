@@ -115,6 +115,8 @@ def to_tensors(structure, argument, dtype=None):
         return convert(structure)
     if argument == "x" and isinstance(structure, list) and structure and all(isinstance(t, str) for t in structure):
         structure = np.array(structure, dtype=object)  # a list of texts is one input, not one input per text
+    elif backend.is_number_list(structure):
+        structure = backend.number_list_to_array(structure, argument)
     return nest.map_structure(convert, structure)
 
 

@@ -558,6 +558,8 @@ class Layer(torch.nn.Module):
         if not isinstance(inputs, torch.Tensor):
             if is_symbolic(inputs):
                 return self._symbolic_call(*args, **kwargs)
+            if backend.is_number_list(inputs):  # one array written as a Python list, not a list of inputs
+                inputs = backend.number_list_to_array(inputs, f"{type(self).__name__} '{self.name}'")
             inputs = _convert_inputs(inputs)
             args = (inputs,) + args[1:]
         if not self.built:

@@ -312,3 +312,14 @@ def test_functional_call_substitutes_weights_including_aliased_ones():
     zeros = {name: torch.zeros_like(p) for name, p in model.named_parameters()}
     assert torch.count_nonzero(torch.func.functional_call(model, zeros, (x,))) == 0
     assert model.layers[1].w is model.layers[1].scale  # the alias still reads the registered weight
+
+
+def test_a_python_list_of_numbers_is_one_input_not_a_list_of_inputs():
+    assert layers.Dense(1)([[1.0, 2.0], [3.0, 4.0]]).shape == (2, 1)
+    assert layers.Embedding(10, 3)([[1, 2], [3, 4]]).shape == (2, 2, 3)
+    assert layers.Concatenate()([np.ones((2, 1)), np.ones((2, 2))]).shape == (2, 3)  # arrays: a list of inputs
+    with pytest.raises(ValueError, match=r"^Dense 'ragged' got a Python list of rows with different lengths "
+                                         r"\[1, 2\]; every sample needs the same number of values\."):
+        layers.Dense(1, name="ragged")([[1.0, 2.0], [3.0]])
+    assert keras.backend.is_number_list([[1, 2.5], (3, True)])
+    assert not keras.backend.is_number_list([np.zeros(2), np.ones(2)]) and not keras.backend.is_number_list([])

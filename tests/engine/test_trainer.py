@@ -408,3 +408,18 @@ def test_fit_on_data_with_other_columns_names_the_first_batchs_shape():
         model.fit(np.zeros((100, 68), "float32"), np.zeros((100, 2), "float32"), verbose=0)
     with pytest.raises(ValueError, match=r"got 68 \(input shape \(10, 68\)\)"):
         model.evaluate(np.zeros((100, 68), "float32"), np.zeros((100, 2), "float32"), batch_size=10, verbose=0)
+
+
+def test_python_lists_of_numbers_are_arrays_as_tf_keras_2_took_them():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    rows = [[1.0, 2.0], [3.0, 4.0]]
+    np.testing.assert_allclose(model.predict(rows, verbose=0), model.predict(np.array(rows, "float32"), verbose=0))
+    assert len(model.fit(rows, [1.0, 2.0], sample_weight=[1.0, 0.5], verbose=0).history["loss"]) == 1
+    assert np.isfinite(model.train_on_batch([[1, 2], [3, 4]], [[1], [2]]))
+    assert model.evaluate(rows, [[1.0], [2.0]], verbose=0) == pytest.approx(
+        model.evaluate(np.array(rows), np.array([[1.0], [2.0]]), verbose=0))
+    with pytest.raises(ValueError, match=r"^x got a Python list of rows with different lengths \[1, 2\]; every "
+                                         r"sample needs the same number of values\. Pad the rows "
+                                         r"\(keras\.utils\.pad_sequences\) or pass a numpy array\.$"):
+        model.fit([[1.0, 2.0], [3.0]], [1.0, 2.0], verbose=0)
