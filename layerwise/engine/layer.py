@@ -29,25 +29,69 @@ from layerwise.engine.symbolic import KerasTensor, Node, is_symbolic
 from layerwise.saving import safety
 
 
-class Variable(torch.nn.Parameter):
-    """A layer weight: a ``torch.nn.Parameter`` with the handful of Keras variable methods.
+_AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
+_SYNCHRONIZATIONS = ("none", "on_write", "on_read", "auto")
 
-    ``trainable`` weights get gradients; non-trainable ones (BatchNormalization's
-    moving statistics) have ``requires_grad=False`` and are updated by their layer.
+
+class Variable(torch.nn.Parameter):
+    """A Keras variable: a ``torch.nn.Parameter`` with Keras's constructor and methods.
+
+    Layer weights (``add_weight``) are Variables; you can also make your own,
+    as with ``keras.Variable``. ``trainable`` variables get gradients;
+    non-trainable ones (BatchNormalization's moving statistics) have
+    ``requires_grad=False`` and are updated by their owner.
+
+    Args:
+        initializer: the initial value (a number, list, numpy array or
+            tensor), or an initializer (a name such as ``"ones"``, an
+            ``Initializer`` or a callable ``(shape, dtype)``), which then
+            needs ``shape``.
+        shape: the variable's shape (needed for an initializer).
+        dtype: its dtype (default: the value's integer/bool dtype, else floatx).
+        trainable: whether training updates it (whether it gets gradients).
+        autocast: whether mixed-precision layers may read it in their compute
+            dtype (kept for Keras; layerwise casts inside autocast regions).
+        aggregation, synchronization: Keras's distribution settings, checked
+            and kept (single-device here).
+        name: its name (default ``"variable"``, ``"variable_1"``, ...).
 
     Example:
 
+    >>> w = keras.Variable(initializer="ones", shape=(2, 2), name="w")
+    >>> w.assign_sub(np.full((2, 2), 0.25))
+    >>> w.numpy()
+    array([[0.75, 0.75],
+           [0.75, 0.75]], dtype=float32)
     >>> layer = layerwise.layers.Dense(3)
     >>> layer.build((None, 2))
     >>> layer.kernel.path, layer.kernel.shape
     ('dense/kernel', (2, 3))
-    >>> layer.kernel.assign(np.ones((2, 3)))
-    >>> layer.kernel.numpy().sum()
-    6.0
     """
 
-    def __new__(cls, data, requires_grad=True):
-        return super().__new__(cls, data, requires_grad)
+    def __new__(cls, initializer=None, shape=None, dtype=None, trainable=True, autocast=True,
+                aggregation="none", synchronization="auto", name=None, *, requires_grad=None):
+        aggregation = "none" if aggregation is None else aggregation
+        if aggregation not in _AGGREGATIONS:
+            raise ValueError(f"Variable: invalid aggregation {aggregation!r}; expected one of {_AGGREGATIONS}.")
+        if synchronization not in _SYNCHRONIZATIONS:
+            raise ValueError(
+                f"Variable: invalid synchronization {synchronization!r}; expected one of {_SYNCHRONIZATIONS}."
+            )
+        data = _initial_value(initializer, shape, dtype)
+        made_by_user = requires_grad is None  # as keras.Variable(...); layers name their weights themselves
+        requires_grad = bool(trainable if made_by_user else requires_grad)
+        if requires_grad and not (data.is_floating_point() or data.is_complex()):
+            raise ValueError(
+                f"Variable: a {backend.standardize_dtype(data.dtype)} variable cannot be trainable (only "
+                "floating-point variables get gradients); pass trainable=False or a float dtype."
+            )
+        variable = super().__new__(cls, data, requires_grad)
+        variable.autocast, variable.aggregation, variable.synchronization = bool(autocast), aggregation, \
+            synchronization
+        if made_by_user:
+            name = name or backend.unique_name("variable")
+            variable._set_keras_attributes(name, name, variable.requires_grad)
+        return variable
 
     def _set_keras_attributes(self, name, path, trainable, regularizer=None, constraint=None):
         self._keras_name = name
@@ -90,8 +134,20 @@ class Variable(torch.nn.Parameter):
             self.copy_(backend.convert_to_tensor(value).to(self.dtype))
         return self
 
+    def assign_add(self, value):
+        """Add ``value`` in place."""
+        with torch.no_grad():
+            self.add_(backend.convert_to_tensor(value).to(self.dtype))
+        return self
+
+    def assign_sub(self, value):
+        """Subtract ``value`` in place."""
+        with torch.no_grad():
+            self.sub_(backend.convert_to_tensor(value).to(self.dtype))
+        return self
+
     def __deepcopy__(self, memo):
-        result = type(self)(self.data.clone(memory_format=torch.preserve_format), self.requires_grad)
+        result = type(self)(self.data.clone(memory_format=torch.preserve_format), requires_grad=self.requires_grad)
         memo[id(self)] = result
         result.__dict__.update(copy.deepcopy(self.__dict__, memo))
         return result
@@ -103,8 +159,34 @@ class Variable(torch.nn.Parameter):
         return f"<Variable path={getattr(self, 'path', '?')}, shape={self.shape}, dtype={backend.standardize_dtype(self.dtype)}>"
 
 
+def _initial_value(initializer, shape, dtype):
+    """The tensor a Variable starts from: ``initializer`` drawn at ``shape``, or a value (checked against it)."""
+    if isinstance(initializer, (str, initializers.Initializer)) or \
+            callable(initializer) and not isinstance(initializer, torch.Tensor):
+        if shape is None:
+            raise ValueError(
+                f"Variable: an initializer ({initializer!r}) needs a shape: pass shape=, e.g. "
+                f"keras.Variable(initializer={initializer!r}, shape=(3,))."
+            )
+        shape = tuple(int(d) for d in shape)
+        return initializers.get(initializer)(shape, dtype=dtype or backend.floatx())
+    if initializer is None:
+        raise ValueError("Variable needs an initial value or an initializer: keras.Variable(np.zeros(3)) or "
+                         "keras.Variable(initializer='zeros', shape=(3,)).")
+    if isinstance(initializer, (torch.Tensor, np.ndarray)):  # an array keeps its dtype, as in Keras
+        value = torch.as_tensor(initializer).detach()
+        value = value if dtype is None else value.to(backend.torch_dtype(dtype))
+    else:  # Python numbers and lists: floats become floatx
+        value = backend.convert_to_tensor(initializer, dtype=dtype)
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        raise ValueError(
+            f"Variable: the initial value has shape {tuple(value.shape)} but shape={tuple(shape)} was given."
+        )
+    return value
+
+
 def _rebuild_variable(data, requires_grad, attributes):
-    variable = Variable(data, requires_grad)
+    variable = Variable(data, requires_grad=requires_grad)
     variable.__dict__.update(attributes)
     return variable
 

@@ -174,7 +174,7 @@ class _ScalarVariable(Variable):
 
 
 def _rebuild_scalar_variable(data, requires_grad, attributes):
-    variable = _ScalarVariable(data, requires_grad)
+    variable = _ScalarVariable(data, requires_grad=requires_grad)
     variable.__dict__.update(attributes)
     return variable
 

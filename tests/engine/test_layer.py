@@ -323,3 +323,47 @@ def test_a_python_list_of_numbers_is_one_input_not_a_list_of_inputs():
         layers.Dense(1, name="ragged")([[1.0, 2.0], [3.0]])
     assert keras.backend.is_number_list([[1, 2.5], (3, True)])
     assert not keras.backend.is_number_list([np.zeros(2), np.ones(2)]) and not keras.backend.is_number_list([])
+
+
+def test_variable_takes_keras_arguments():
+    w = keras.Variable(initializer="ones", shape=(2, 2), name="w")
+    assert (w.name, w.path, w.shape, w.trainable, w.dtype) == ("w", "w", (2, 2), True, torch.float32)
+    w.assign_sub(np.full((2, 2), 0.25))
+    w.assign_add(torch.full((2, 2), 0.5))
+    np.testing.assert_array_equal(w.numpy(), np.full((2, 2), 1.25, "float32"))
+    assert keras.Variable(np.array([1, 2]), trainable=False).dtype == torch.int64  # arrays keep their dtype
+    assert keras.Variable(np.zeros(2)).dtype == torch.float64
+    assert keras.Variable(3.0).dtype == torch.float32  # Python floats become floatx
+    assert keras.Variable([1.0, 2.0], dtype="float16").dtype == torch.float16
+    frozen = keras.Variable(keras.initializers.Constant(2.0), shape=(3,), trainable=False, aggregation="sum")
+    assert not frozen.trainable and frozen.aggregation == "sum" and frozen.numpy().tolist() == [2.0, 2.0, 2.0]
+    unnamed = [keras.Variable(np.zeros(1)).name for _ in range(2)]
+    assert unnamed[0].startswith("variable") and unnamed[0] != unnamed[1]
+
+
+def test_layer_weights_support_assign_add_and_sub():
+    dense = layers.Dense(3)
+    dense.build((None, 1))
+    dense.bias.assign_sub(np.ones(3, "float32"))
+    dense.bias.assign_add(np.full(3, 0.5, "float32"))
+    np.testing.assert_array_equal(dense.bias.numpy(), np.full(3, -0.5, "float32"))
+    assert dense.bias.path == "dense/bias" or dense.bias.path.endswith("/bias")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"initializer": "ones"}, r"^Variable: an initializer \('ones'\) needs a shape: pass shape=, e\.g\. "
+                              r"keras\.Variable\(initializer='ones', shape=\(3,\)\)\.$"),
+    ({}, r"^Variable needs an initial value or an initializer: keras\.Variable\(np\.zeros\(3\)\) or "
+         r"keras\.Variable\(initializer='zeros', shape=\(3,\)\)\.$"),
+    ({"initializer": np.zeros(3), "shape": (2,)},
+     r"^Variable: the initial value has shape \(3,\) but shape=\(2,\) was given\.$"),
+    ({"initializer": np.zeros(3), "aggregation": "max"},
+     r"^Variable: invalid aggregation 'max'; expected one of \('none', 'mean', 'sum', 'only_first_replica'\)\.$"),
+    ({"initializer": np.zeros(3), "synchronization": "often"},
+     r"^Variable: invalid synchronization 'often'; expected one of \('none', 'on_write', 'on_read', 'auto'\)\.$"),
+    ({"initializer": np.array([1, 2])}, r"^Variable: a int64 variable cannot be trainable \(only floating-point "
+                                        r"variables get gradients\); pass trainable=False or a float dtype\.$"),
+])
+def test_variable_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        keras.Variable(**kwargs)
