@@ -28,7 +28,6 @@ from layerwise.engine import nest
 from layerwise.engine.symbolic import KerasTensor, Node, is_symbolic
 from layerwise.saving import safety
 
-
 _AGGREGATIONS = ("none", "mean", "sum", "only_first_replica")
 _SYNCHRONIZATIONS = ("none", "on_write", "on_read", "auto")
 
