@@ -2,6 +2,7 @@
 
 from layerwise.engine.input_layer import Input, InputLayer
 from layerwise.engine.layer import InputSpec, Layer
+from layerwise.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from layerwise.layers.convolutional import (
     Conv1D,
     Conv1DTranspose,
