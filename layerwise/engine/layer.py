@@ -618,7 +618,7 @@ class Layer(torch.nn.Module):
                     if axis == -1 or axis == rank - 1:
                         # Rank 2 is a table: its last dimension is the data's columns.
                         hint = " — does your data have the same columns as the data the model was built for?" \
-                            if rank == 2 else self._input_hint(shape)
+                            if rank == 2 else "." + self._input_hint(shape)
                         raise ValueError(
                             f"{where} expects inputs with last dimension {size}, got {shape[axis]} "
                             f"(input shape {shape}){hint}"

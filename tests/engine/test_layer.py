@@ -273,7 +273,13 @@ def test_last_dimension_error_speaks_of_columns_only_for_tables():
     with pytest.raises(ValueError) as error:
         conv(np.zeros((1, 5, 5, 1), "float32"))
     assert "columns" not in str(error.value)
-    assert "expects inputs with last dimension 3, got 1 (input shape (1, 5, 5, 1))" in str(error.value)
+    assert str(error.value) == ("Conv2D 'conv2d' expects inputs with last dimension 3, got 1 (input shape "
+                                "(1, 5, 5, 1)). Expected channels_last inputs (batch, rows, cols, channels).")
+    dense_3d = keras.layers.Dense(2, name="dense_3d")
+    dense_3d(np.zeros((1, 3, 4), "float32"))
+    with pytest.raises(ValueError, match=r"^Dense 'dense_3d' expects inputs with last dimension 4, got 5 "
+                                         r"\(input shape \(1, 3, 5\)\)\.$"):
+        dense_3d(np.zeros((1, 3, 5), "float32"))
 
 
 def test_undecided_training_leaves_each_layer_its_own_call_default():

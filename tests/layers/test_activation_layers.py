@@ -358,7 +358,7 @@ def test_prelu_refuses_inputs_of_another_size_after_build():
     layer(_x(2, 7, 4))  # the shared axis may change
     with pytest.raises(ValueError) as info:
         layer(_x(2, 3, 5))
-    assert str(info.value) == "PReLU 'prelu' expects inputs with last dimension 4, got 5 (input shape (2, 3, 5))"
+    assert str(info.value) == "PReLU 'prelu' expects inputs with last dimension 4, got 5 (input shape (2, 3, 5))."
 
 
 @pytest.mark.parametrize("axis", [None, "last", [], [1, 1.5], True])
