@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from layerwise import backend
 from layerwise.engine.layer import InputSpec, Layer
+from layerwise.layers import seeding
 from layerwise.saving.registry import builtin
 
 
@@ -37,29 +38,6 @@ def _standardize_data_format(data_format):
     return value
 
 
-def _check_seed(seed, layer):
-    if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)):
-        raise TypeError(f"{layer} seed must be an integer or None, got {seed!r}.")
-    return None if seed is None else int(seed)
-
-
-class _SeededLayer(Layer):
-    """A layer whose randomness comes from a local generator when it has a seed."""
-
-    def _generator(self, device):
-        """The layer's own generator on ``device``, or ``None`` (the global one) without a seed."""
-        if self.seed is None or device.type == "meta":
-            return None
-        generators = self.__dict__.setdefault("_generators", {})
-        key = str(device)
-        generator = generators.get(key)
-        if generator is None:
-            generator = torch.Generator(device=device)
-            generator.manual_seed(self.seed)
-            generators[key] = generator
-        return generator
-
-
 def _dropout_with_noise_shape(inputs, rate, noise_shape, generator):
     """Inverted dropout with one keep/drop draw per entry of ``noise_shape``, broadcast to inputs."""
     keep = 1.0 - rate
@@ -70,7 +48,7 @@ def _dropout_with_noise_shape(inputs, rate, noise_shape, generator):
 
 
 @builtin("layers")
-class Dropout(_SeededLayer):
+class Dropout(Layer):
     """Randomly sets a fraction ``rate`` of the inputs to 0 while training.
 
     Kept inputs are scaled by ``1 / (1 - rate)`` so that the expected sum is
@@ -103,7 +81,7 @@ class Dropout(_SeededLayer):
                 f"Received: rate={rate!r}"
             )
         self.rate = rate
-        self.seed = _check_seed(seed, name)
+        self.seed = seeding.check_seed(seed, name)
         self.noise_shape = self._validate_noise_shape(noise_shape)
         self.supports_masking = True
         self.built = True
@@ -158,7 +136,7 @@ class Dropout(_SeededLayer):
             return inputs
         if self.rate == 1:
             return torch.zeros_like(inputs)
-        generator = self._generator(inputs.device)
+        generator = seeding.layer_generator(self, inputs.device)
         if self.noise_shape is None:
             if generator is None:
                 # The fused kernel, on torch's global generator.
@@ -218,7 +196,7 @@ class SpatialDropout1D(_SpatialDropout):
             return inputs
         if self.rate == 1:
             return torch.zeros_like(inputs)
-        generator = self._generator(inputs.device)
+        generator = seeding.layer_generator(self, inputs.device)
         if generator is None:
             # F.dropout1d drops channels of (N, C, L): a transposed view, no copy.
             return F.dropout1d(inputs.transpose(1, 2), p=self.rate, training=True).transpose(1, 2)
@@ -257,7 +235,7 @@ class SpatialDropout2D(_SpatialDropout):
             return inputs
         if self.rate == 1:
             return torch.zeros_like(inputs)
-        generator = self._generator(inputs.device)
+        generator = seeding.layer_generator(self, inputs.device)
         if generator is None:
             if self._channels_last:
                 # NHWC permuted to NCHW is torch's channels_last layout: a view, no copy.
@@ -275,7 +253,7 @@ class SpatialDropout2D(_SpatialDropout):
 
 
 @builtin("layers")
-class GaussianNoise(_SeededLayer):
+class GaussianNoise(Layer):
     """Adds zero-centred Gaussian noise of standard deviation ``stddev`` while training.
 
     A regularizer (and a form of data augmentation for real-valued inputs).
@@ -300,7 +278,7 @@ class GaussianNoise(_SeededLayer):
                 f"value between 0 and 1, e.g. GaussianNoise(0.1). Received: stddev={stddev!r}"
             )
         self.stddev = stddev
-        self.seed = _check_seed(seed, "GaussianNoise")
+        self.seed = seeding.check_seed(seed, "GaussianNoise")
         self.supports_masking = True
         self.built = True
 
@@ -308,7 +286,7 @@ class GaussianNoise(_SeededLayer):
         if not training or self.stddev == 0:
             return inputs
         dtype = inputs.dtype if inputs.is_floating_point() else backend.torch_dtype(self.compute_dtype)
-        generator = self._generator(inputs.device)
+        generator = seeding.layer_generator(self, inputs.device)
         if generator is None:
             noise = torch.randn(inputs.shape, dtype=dtype, device=inputs.device)
         else:

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from layerwise import activations, backend, constraints, initializers, regularizers
 from layerwise.engine import nest
 from layerwise.engine.layer import Layer
+from layerwise.layers import seeding
 from layerwise.saving import serialization
 from layerwise.saving.registry import builtin
 
@@ -52,12 +53,6 @@ def _check_rate(value, argument, owner):
         )
     # Keras clips the rate into [0, 1] rather than refusing it.
     return min(1.0, max(0.0, value))
-
-
-def _check_seed(seed, owner):
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"{owner} seed must be an integer or None, got {seed!r}.")
-    return None if seed is None else int(seed)
 
 
 def fast_activation(fn):
@@ -94,20 +89,9 @@ class DropoutRNNCell:
 
     dropout_mask_count = None
 
-    def _dropout_generator(self, device):
-        if self.seed is None or device.type == "meta":
-            return None
-        generators = self.__dict__.setdefault("_generators", {})
-        generator = generators.get(str(device))
-        if generator is None:
-            generator = torch.Generator(device=device)
-            generator.manual_seed(self.seed)
-            generators[str(device)] = generator
-        return generator
-
     def _create_dropout_mask(self, step_input, rate):
         keep = 1.0 - rate
-        generator = self._dropout_generator(step_input.device)
+        generator = seeding.layer_generator(self, step_input.device)
 
         def one_mask():
             mask = torch.empty_like(step_input)
@@ -177,7 +161,7 @@ class _BuiltinCell(DropoutRNNCell, Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = _check_rate(dropout, "dropout", owner)
         self.recurrent_dropout = _check_rate(recurrent_dropout, "recurrent_dropout", owner)
-        self.seed = _check_seed(seed, owner)
+        self.seed = seeding.check_seed(seed, owner)
         self.state_size = self.units
         self.output_size = self.units
 

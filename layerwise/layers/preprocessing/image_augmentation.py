@@ -35,6 +35,7 @@ import random
 
 import torch
 
+from layerwise.layers import seeding
 from layerwise.layers.preprocessing import image_ops
 from layerwise.layers.preprocessing.image_preprocessing import BaseImageLayer, _check_target_size
 from layerwise.saving.registry import builtin
@@ -48,35 +49,16 @@ def _is_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _check_seed(seed, layer_name):
-    if seed is not None and (not isinstance(seed, numbers.Integral) or isinstance(seed, bool)):
-        raise TypeError(f"{layer_name} seed must be an integer or None, got {seed!r}.")
-    return None if seed is None else int(seed)
-
-
 class BaseRandomLayer(BaseImageLayer):
     """An image layer with random parameters drawn per batch from a (seeded) generator."""
 
     def __init__(self, seed=None, data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.seed = _check_seed(seed, type(self).__name__)
-
-    def _generator(self, device):
-        """The layer's own generator on ``device``, or ``None`` (torch's global one) without a seed."""
-        if self.seed is None or device.type == "meta":
-            return None
-        generators = self.__dict__.setdefault("_generators", {})
-        key = str(device)
-        generator = generators.get(key)
-        if generator is None:
-            generator = torch.Generator(device=device)
-            generator.manual_seed(self.seed)
-            generators[key] = generator
-        return generator
+        self.seed = seeding.check_seed(seed, type(self).__name__)
 
     def _uniform(self, shape, low, high, device):
         """Uniform draws in ``[low, high)`` (exactly ``low`` when ``low == high``)."""
-        values = torch.rand(shape, generator=self._generator(device), device=device,
+        values = torch.rand(shape, generator=seeding.layer_generator(self, device), device=device,
                             dtype=self._compute_dtype())
         return values * (high - low) + low
 
@@ -141,7 +123,7 @@ class RandomFlip(BaseRandomLayer):
         if not training:
             return None
         batch, device = self._batch_size(images), images.device
-        generator = self._generator(device)
+        generator = seeding.layer_generator(self, device)
         flips = {}
         # One draw per image and per axis; the order of draws is fixed, so seeds reproduce.
         if self.mode in (HORIZONTAL, HORIZONTAL_AND_VERTICAL):
@@ -507,7 +489,7 @@ class RandomCrop(BaseRandomLayer):
     """
 
     def __init__(self, height, width, seed=None, data_format=None, name=None, **kwargs):
-        seed = _check_seed(seed, "RandomCrop")
+        seed = seeding.check_seed(seed, "RandomCrop")
         if seed is None:
             seed = random.randint(1, int(1e9))
         super().__init__(seed=seed, data_format=data_format, name=name, **kwargs)
@@ -518,7 +500,7 @@ class RandomCrop(BaseRandomLayer):
         if not (training and height > self.height and width > self.width):
             return None
         # Drawn on the CPU so that slicing needs no device synchronisation.
-        generator = self._generator(torch.device("cpu"))
+        generator = seeding.layer_generator(self, torch.device("cpu"))
         top = int(torch.randint(0, height - self.height + 1, (), generator=generator))
         left = int(torch.randint(0, width - self.width + 1, (), generator=generator))
         return top, left
