@@ -129,20 +129,19 @@ class Variable(torch.nn.Parameter):
 
     def assign(self, value):
         """Overwrite the values in place (shape must match)."""
-        with torch.no_grad():
-            self.copy_(backend.convert_to_tensor(value).to(self.dtype))
-        return self
+        return self._update_in_place(torch.Tensor.copy_, value)
 
     def assign_add(self, value):
         """Add ``value`` in place."""
-        with torch.no_grad():
-            self.add_(backend.convert_to_tensor(value).to(self.dtype))
-        return self
+        return self._update_in_place(torch.Tensor.add_, value)
 
     def assign_sub(self, value):
         """Subtract ``value`` in place."""
+        return self._update_in_place(torch.Tensor.sub_, value)
+
+    def _update_in_place(self, operation, value):
         with torch.no_grad():
-            self.sub_(backend.convert_to_tensor(value).to(self.dtype))
+            operation(self, backend.convert_to_tensor(value).to(self.dtype))
         return self
 
     def __deepcopy__(self, memo):
@@ -160,8 +159,7 @@ class Variable(torch.nn.Parameter):
 
 def _initial_value(initializer, shape, dtype):
     """The tensor a Variable starts from: ``initializer`` drawn at ``shape``, or a value (checked against it)."""
-    if isinstance(initializer, (str, initializers.Initializer)) or \
-            callable(initializer) and not isinstance(initializer, torch.Tensor):
+    if isinstance(initializer, str) or callable(initializer):  # a name, an Initializer or a function
         if shape is None:
             raise ValueError(
                 f"Variable: an initializer ({initializer!r}) needs a shape: pass shape=, e.g. "
@@ -225,7 +223,7 @@ class InputSpec:
 # to every nested layer that is called without one (Keras's call context).
 _call_context = threading.local()
 
-def _call_facts(call):
+def _read_call_signature(call):
     """``(takes training, takes mask, training's default)`` for a layer class's ``call``.
 
     Decided once per class (``Layer.__init_subclass__``) and read as the class
@@ -287,7 +285,7 @@ class Layer(torch.nn.Module):
         if "build" in cls.__dict__:
             cls.build = _marks_built(cls.__dict__["build"])
         if "call" in cls.__dict__:
-            cls._call_facts = _call_facts(cls.call)
+            cls._call_facts = _read_call_signature(cls.call)
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
