@@ -366,13 +366,13 @@ class Softmax(Layer):
                 f"Softmax '{self.name}': axis must be an integer or a non-empty list of integers, "
                 f"got axis={axis!r}. Use axis=-1 to normalise over the last axis."
             )
-        self.axis = axis
+        self.axis = axis  # as given, for the config
+        self._axes = tuple(axes)
         self.supports_masking = True
 
     def build(self, input_shape):
         rank = len(input_shape)
-        axes = self.axis if isinstance(self.axis, (list, tuple)) else [self.axis]
-        for axis in axes:
+        for axis in self._axes:
             if not -rank <= axis < rank:
                 raise ValueError(
                     f"Softmax '{self.name}' got axis={self.axis!r}, but its inputs have rank {rank} "
@@ -402,14 +402,10 @@ class Softmax(Layer):
             if mask.dtype != torch.bool:
                 mask = mask > 0.5  # Keras keeps positions where a numeric mask is > 0.5
             inputs = torch.where(mask, inputs, _large_negative(inputs.dtype))
-        axis = self.axis
-        if isinstance(axis, (list, tuple)):
-            if len(axis) > 1:
-                outputs = torch.exp(inputs - torch.logsumexp(inputs, tuple(axis), keepdim=True))
-            else:
-                outputs = torch.softmax(inputs, axis[0])
+        if len(self._axes) > 1:
+            outputs = torch.exp(inputs - torch.logsumexp(inputs, self._axes, keepdim=True))
         else:
-            outputs = torch.softmax(inputs, axis)
+            outputs = torch.softmax(inputs, self._axes[0])
         if mask is not None:
             # A slice masked everywhere would come out uniform; Keras zeroes masked positions.
             outputs = torch.where(mask, outputs, 0.0)
