@@ -129,6 +129,17 @@ def is_text_array(value):
     )
 
 
+def is_real_number(value):
+    """Whether ``value`` is a real number, Python or numpy: not a bool, a string, an array or ``None``.
+
+    Example:
+
+    >>> is_real_number(0.5), is_real_number(np.int64(3)), is_real_number(True), is_real_number("1")
+    (True, True, False, False)
+    """
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def is_number_list(value):
     """Whether ``value`` is a Python list (or tuple) of numbers, or of such lists: one array written out.
 

@@ -86,3 +86,8 @@ def test_strings_have_no_torch_dtype():
     with pytest.raises(ValueError, match="Strings have no torch dtype: texts stay numpy arrays until a layer such "
                                          "as TextVectorization or StringLookup turns them into ids."):
         backend.torch_dtype("string")
+
+
+def test_is_real_number_takes_python_and_numpy_reals_only():
+    assert all(backend.is_real_number(v) for v in (0, 0.5, np.int64(3), np.float32(1.5)))
+    assert not any(backend.is_real_number(v) for v in (True, np.bool_(True), "1", None, 1j, np.zeros(1)))

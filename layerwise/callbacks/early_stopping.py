@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from layerwise import backend
 from layerwise.callbacks.callback import Callback
 from layerwise.saving.registry import builtin
 
@@ -29,10 +30,6 @@ _DOWN_WORDS = ("loss", "error", "mse", "mae", "mape", "msle", "crossentropy", "h
 # --------------------------------------------------------------------------
 
 
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _check_number(owner, name, value, minimum=None, allow_none=False):
     """``value`` as a float, or ValueError naming ``owner``, ``name``, the value and what is allowed."""
     if value is None and allow_none:
@@ -40,7 +37,7 @@ def _check_number(owner, name, value, minimum=None, allow_none=False):
     allowed = "a finite number" + (f" >= {minimum}" if minimum is not None else "")
     if allow_none:
         allowed += " or None"
-    if not _is_number(value) or not math.isfinite(value) or (minimum is not None and value < minimum):
+    if not backend.is_real_number(value) or not math.isfinite(value) or (minimum is not None and value < minimum):
         raise ValueError(f"{owner}: `{name}` must be {allowed}; got {name}={value!r}.")
     return float(value)
 
@@ -151,7 +148,7 @@ def _host_float(value):
     """A logged value as a Python float (0-d tensors and arrays included), or None if it is not one."""
     if value is None or isinstance(value, bool):
         return None
-    if _is_number(value):
+    if backend.is_real_number(value):
         return float(value)
     item = getattr(value, "item", None)
     size = getattr(value, "size", None)

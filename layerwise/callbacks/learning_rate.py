@@ -13,12 +13,12 @@ import warnings
 
 import numpy as np
 
+from layerwise import backend
 from layerwise.callbacks.callback import Callback
 from layerwise.callbacks.early_stopping import (
     _check_int,
     _check_number,
     _host_float,
-    _is_number,
     _MonitorCallback,
 )
 from layerwise.saving.registry import builtin
@@ -184,11 +184,11 @@ class ReduceLROnPlateau(_MonitorCallback):
                           stacklevel=2)
         super().__init__(monitor, mode, min_delta=min_delta)
         owner = "ReduceLROnPlateau"
-        if _is_number(factor) and factor >= 1.0:
+        if backend.is_real_number(factor) and factor >= 1.0:
             raise ValueError(
                 f"ReduceLROnPlateau does not support a factor >= 1.0. Received factor={factor}"
             )
-        if not _is_number(factor) or not factor >= 0:
+        if not backend.is_real_number(factor) or not factor >= 0:
             raise ValueError(
                 f"{owner}: `factor` must be a number with 0 <= factor < 1 (new_lr = lr * factor); "
                 f"got factor={factor!r}."

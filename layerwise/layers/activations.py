@@ -13,27 +13,21 @@ these layers add the arguments a name cannot carry (a cap, a slope, a
 learned slope, an axis, a mask).
 """
 
-import numbers
 import warnings
 
 import torch
 import torch.nn.functional as F
 
-from layerwise import constraints, initializers, regularizers
+from layerwise import backend, constraints, initializers, regularizers
 from layerwise.engine.layer import InputSpec, Layer
 from layerwise.saving.registry import builtin
-
-
-def _is_number(value):
-    """A real number (Python or numpy), not a bool, a string or ``None``."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def _non_negative(layer, argument, value, example, allow_none=False):
     """Refuse ``value`` unless it is a number >= 0 (or ``None`` where ``allow_none``)."""
     if value is None and allow_none:
         return
-    if _is_number(value) and value >= 0:
+    if backend.is_real_number(value) and value >= 0:
         return
     expected = "None or a number >= 0" if allow_none else "a number >= 0"
     raise ValueError(
@@ -306,7 +300,7 @@ class ELU(Layer):
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         # Keras does not check alpha (a negative one is a valid, if unusual, ELU); it must be a number.
-        if not _is_number(alpha):
+        if not backend.is_real_number(alpha):
             raise ValueError(
                 f"ELU '{self.name}': alpha must be a number, got {alpha!r}. It scales the negative "
                 "part, e.g. ELU(alpha=1.0)."

@@ -30,11 +30,11 @@ torch.Size([8, 32, 32, 3])
 True
 """
 
-import numbers
 import random
 
 import torch
 
+from layerwise import backend
 from layerwise.layers import seeding
 from layerwise.layers.preprocessing import image_ops
 from layerwise.layers.preprocessing.image_preprocessing import BaseImageLayer, _check_target_size
@@ -43,10 +43,6 @@ from layerwise.saving.registry import builtin
 HORIZONTAL = "horizontal"
 VERTICAL = "vertical"
 HORIZONTAL_AND_VERTICAL = "horizontal_and_vertical"
-
-
-def _is_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 class BaseRandomLayer(BaseImageLayer):
@@ -74,13 +70,13 @@ def _factor_pair(factor, bounds, layer_name, argument="factor"):
         f"e.g. {layer_name}(0.2) or {layer_name}((-0.1, 0.3)); got {argument}={factor!r}."
     )
     if isinstance(factor, (tuple, list)):
-        if len(factor) != 2 or not all(_is_number(f) for f in factor):
+        if len(factor) != 2 or not all(backend.is_real_number(f) for f in factor):
             raise ValueError(message)
         if factor[0] > high or factor[1] < low:
             raise ValueError(message)
         lower, upper = sorted(factor)
         return lower, upper
-    if _is_number(factor):
+    if backend.is_real_number(factor):
         if factor < low or factor > high:
             raise ValueError(message)
         factor = abs(factor)
@@ -229,7 +225,7 @@ def _signed_factor(factor, argument, layer_name, allow_minus_one):
     )
 
     def in_range(value):
-        return _is_number(value) and value <= 1.0 and (value >= -1.0 if allow_minus_one else value > -1.0)
+        return backend.is_real_number(value) and value <= 1.0 and (value >= -1.0 if allow_minus_one else value > -1.0)
 
     if isinstance(factor, (tuple, list)):
         if len(factor) != 2 or not all(in_range(f) for f in factor):
@@ -347,7 +343,7 @@ class RandomTranslation(_AffineLayer):
 
 def _check_value_range(value_range, layer_name):
     if not isinstance(value_range, (tuple, list)) or len(value_range) != 2 \
-            or not all(_is_number(v) for v in value_range):
+            or not all(backend.is_real_number(v) for v in value_range):
         raise ValueError(
             f"{layer_name} value_range must be a pair of numbers (low, high), the range of the input "
             f"pixel values, e.g. (0, 255) or (0, 1); got value_range={value_range!r}."
