@@ -37,7 +37,11 @@ import torch
 from layerwise import backend
 from layerwise.layers import seeding
 from layerwise.layers.preprocessing import image_ops
-from layerwise.layers.preprocessing.image_preprocessing import BaseImageLayer, _check_target_size
+from layerwise.layers.preprocessing.image_preprocessing import (
+    BaseImageLayer,
+    FixedSizeOutput,
+    _check_target_size,
+)
 from layerwise.saving.registry import builtin
 
 HORIZONTAL = "horizontal"
@@ -460,7 +464,7 @@ class RandomBrightness(BaseRandomLayer):
 
 
 @builtin("layers")
-class RandomCrop(BaseRandomLayer):
+class RandomCrop(FixedSizeOutput, BaseRandomLayer):
     """Randomly crops a ``(height, width)`` window while training.
 
     While training, every image of a batch is cropped at the same random
@@ -512,13 +516,6 @@ class RandomCrop(BaseRandomLayer):
 
     def transform_segmentation_masks(self, masks, transformation, training=True):
         return self.transform_images(masks, transformation, training, interpolation="nearest")
-
-    def _output_shape(self, input_shape):
-        self._check_rank(input_shape)
-        shape = list(input_shape)
-        h_axis, w_axis = self._spatial_axes(len(shape))
-        shape[h_axis], shape[w_axis] = self.height, self.width
-        return tuple(shape)
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width, "seed": self.seed}

@@ -258,8 +258,28 @@ def _check_target_size(layer_name, height, width):
     return int(height), int(width)
 
 
+class FixedSizeOutput:
+    """Mixed into image layers whose outputs are ``(self.height, self.width)`` images.
+
+    Resizing, CenterCrop and RandomCrop: the output shape is the input's with
+    its two spatial sizes replaced.
+
+    Example:
+
+    >>> layerwise.layers.CenterCrop(4, 6).compute_output_shape((None, 10, 10, 3))
+    (None, 4, 6, 3)
+    """
+
+    def _output_shape(self, input_shape):
+        self._check_rank(input_shape)
+        shape = list(input_shape)
+        h_axis, w_axis = self._spatial_axes(len(shape))
+        shape[h_axis], shape[w_axis] = self.height, self.width
+        return tuple(shape)
+
+
 @builtin("layers")
-class Resizing(BaseImageLayer):
+class Resizing(FixedSizeOutput, BaseImageLayer):
     """Resizes images to ``(height, width)``, at training and at inference.
 
     Args:
@@ -325,13 +345,6 @@ class Resizing(BaseImageLayer):
     def transform_segmentation_masks(self, masks, transformation, training=True):
         return self.transform_images(masks, transformation, training, interpolation="nearest")
 
-    def _output_shape(self, input_shape):
-        self._check_rank(input_shape)
-        shape = list(input_shape)
-        h_axis, w_axis = self._spatial_axes(len(shape))
-        shape[h_axis], shape[w_axis] = self.height, self.width
-        return tuple(shape)
-
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width,
                 "interpolation": self.interpolation, "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
@@ -340,7 +353,7 @@ class Resizing(BaseImageLayer):
 
 
 @builtin("layers")
-class CenterCrop(BaseImageLayer):
+class CenterCrop(FixedSizeOutput, BaseImageLayer):
     """Crops the central ``(height, width)`` window of images, at training and at inference.
 
     An image smaller than the target (in either dimension) is instead
@@ -372,13 +385,6 @@ class CenterCrop(BaseImageLayer):
             h_axis, w_axis = self._spatial_axes(images.ndim)
             return images.narrow(h_axis, top, self.height).narrow(w_axis, left, self.width)
         return image_ops.smart_resize_tensor(images, (self.height, self.width), data_format=self.data_format)
-
-    def _output_shape(self, input_shape):
-        self._check_rank(input_shape)
-        shape = list(input_shape)
-        h_axis, w_axis = self._spatial_axes(len(shape))
-        shape[h_axis], shape[w_axis] = self.height, self.width
-        return tuple(shape)
 
     def get_config(self):
         return {**super().get_config(), "height": self.height, "width": self.width}
