@@ -162,6 +162,11 @@ def number_list_to_array(values, where):
     """A list that :func:`is_number_list` accepts, as one numpy array; rows of unequal length are refused.
 
     ``where`` names the argument in the error (``"x"``, ``"Dense 'dense'"``).
+
+    Example:
+
+    >>> number_list_to_array([[1, 2], [3, 4]], "x").shape
+    (2, 2)
     """
     try:
         return np.asarray(values)

@@ -91,3 +91,9 @@ def test_strings_have_no_torch_dtype():
 def test_is_real_number_takes_python_and_numpy_reals_only():
     assert all(backend.is_real_number(v) for v in (0, 0.5, np.int64(3), np.float32(1.5)))
     assert not any(backend.is_real_number(v) for v in (True, np.bool_(True), "1", None, 1j, np.zeros(1)))
+
+
+def test_number_list_to_array_keeps_numbers_and_refuses_ragged_rows():
+    assert backend.number_list_to_array([[1, 2], [3, 4]], "x").tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(ValueError, match=r"^y got a Python list of rows with different lengths \[1, 3\]; "):
+        backend.number_list_to_array([[1, 2, 3], [4]], "y")

@@ -49,7 +49,13 @@ _decision = None  # None until decided; then True (applied) or False (left alone
 
 
 def tuning_wanted(environ):
-    """Whether to tune ``malloc`` in a process with environment ``environ`` (see the module's list)."""
+    """Whether to tune ``malloc`` in a process with environment ``environ`` (see the module's list).
+
+    Example:
+
+    >>> tuning_wanted({"LAYERWISE_KEEP_HOST_MEMORY": "0"})
+    False
+    """
     if environ.get("LAYERWISE_KEEP_HOST_MEMORY", "1").strip().lower() in ("0", "false", "no", "off"):
         return False
     if any(name in environ for name in _USER_MALLOC_VARIABLES):

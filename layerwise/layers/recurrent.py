@@ -291,7 +291,16 @@ class RNN(Layer):
     # ------------------------------------------------------------------ building
 
     def check_sequences_shape(self, sequences_shape, where=None):
-        """Refuse inputs that are not sequences, naming ``where`` (default: this layer) in the error."""
+        """Refuse inputs that are not sequences, naming ``where`` (default: this layer) in the error.
+
+        Returns the shape as a tuple. ``Bidirectional`` calls it with its own
+        name, so the error names the layer the user created.
+
+        Example:
+
+        >>> layerwise.layers.LSTM(4).check_sequences_shape((None, 5, 3))
+        (None, 5, 3)
+        """
         shape = tuple(None if d is None else int(d) for d in sequences_shape)
         if len(shape) < 3 or (self._exact_rank is not None and len(shape) != self._exact_rank):
             raise ValueError(self._rank_message(shape, where))

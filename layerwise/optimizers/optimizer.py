@@ -87,6 +87,11 @@ def check_epsilon(owner, value):
     Keras 2 documented ``epsilon=None`` as "use the backend's epsilon" and
     course code still passes it; Keras 3 needs a number, so ``None`` becomes
     ``backend.epsilon()`` (1e-07) with a deprecation warning, as ``lr=`` does.
+
+    Example:
+
+    >>> check_epsilon("Adam", 1e-8)
+    1e-08
     """
     if value is None:
         value = backend.epsilon()

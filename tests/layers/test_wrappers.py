@@ -439,6 +439,9 @@ def test_bidirectional_refuses_non_sequences_in_its_own_name():
         model(np.random.rand(2, 5, 3).astype("float32"))
     with pytest.raises(ValueError, match=expected):  # called on its own, unbuilt
         Bidirectional(LSTM(64), name="bidirectional")(np.random.rand(2, 4).astype("float32"))
+    assert LSTM(4).check_sequences_shape((None, 5, 3)) == (None, 5, 3)
+    with pytest.raises(ValueError, match=r"^Bidirectional 'b' expects inputs of rank 3, got rank 2"):
+        LSTM(4).check_sequences_shape((None, 3), where="Bidirectional 'b'")
 
 
 # ---------------------------------------------------------------- Bidirectional with the library's RNNs
